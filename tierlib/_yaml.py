@@ -1,0 +1,176 @@
+"""Read YAML into plain data that remembers where every part came from.
+
+Only the safe subset is accepted: standard tags, no ``!!python/...``; size and alias expansion
+are bounded so that an alias bomb or an oversized document is rejected quickly:
+at most ``MAX_BYTES`` of text and ``MAX_NODES`` nodes after alias expansion.
+Numbers stay exact: a YAML float becomes a :class:`fractions.Fraction` of its decimal text.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+import yaml
+
+from tierlib.errors import Location, Problem
+
+MAX_BYTES = 2_000_000
+MAX_NODES = 200_000
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+_DECIMAL = re.compile(r"^[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?$")
+
+
+class LDict(dict[str, Any]):
+    """A mapping read from YAML; ``loc`` is where it starts, ``key_locs`` where each key is."""
+
+    loc: Location
+    key_locs: dict[str, Location]
+
+
+class LList(list[Any]):
+    """A sequence read from YAML; ``loc`` is where it starts, ``item_locs`` where each item is."""
+
+    loc: Location
+    item_locs: list[Location]
+
+
+class LStr(str):
+    """A string read from YAML; ``loc`` is where its text starts (after any quote)."""
+
+    loc: Location
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _loc(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def read(text: str, file: str) -> tuple[Any, list[Problem]]:
+    """Parse ``text`` (named ``file`` in messages) into located plain data, or problems."""
+    whole = Location(file, 1, 1)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None, [
+            Problem("E103", f"rule file larger than {MAX_BYTES:,} bytes", whole, "split it or use extends:")
+        ]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = _loc(file, mark) if mark is not None else whole
+        return None, [Problem("E101", f"YAML syntax: {exc.problem or exc.context}", loc)]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
+        return None, [Problem("E101", f"YAML syntax: {exc}", whole)]
+    except RecursionError:
+        return None, [Problem("E103", "YAML nesting is too deep", whole)]
+    if node is None:
+        return LDict(), [Problem("E105", "the rule file is empty", whole)]
+    problems: list[Problem] = []
+    budget = [MAX_NODES]
+    try:
+        if _expanded_size(node) > MAX_NODES:
+            raise _TooBig
+        data = _convert(node, file, problems, budget)
+    except RecursionError:
+        return None, [Problem("E103", "YAML nesting is too deep", whole)]
+    except _TooBig:
+        return None, [
+            Problem(
+                "E103",
+                f"document expands to more than {MAX_NODES:,} nodes (alias bomb?)",
+                _loc(file, node.start_mark),
+                "do not reuse large anchors",
+            )
+        ]
+    return data, problems
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Node count after alias expansion, computed once per distinct node (no expansion)."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in size:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if ready:
+            size[id(node)] = min(MAX_NODES + 1, 1 + sum(size[id(c)] for c in children))
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
+
+
+def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
+    loc = _loc(file, node.start_mark)
+    if node.tag not in _ALLOWED_TAGS:
+        problems.append(
+            Problem("E102", f"tag {node.tag!r} is not allowed in rule files", loc, "remove the tag")
+        )
+        return None
+    if isinstance(node, yaml.MappingNode):
+        out = LDict()
+        out.loc, out.key_locs = loc, {}
+        for key_node, value_node in node.value:
+            key_loc = _loc(file, key_node.start_mark)
+            if key_node.tag == _STD + "merge" or not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem("E111", "mapping keys must be plain names", key_loc))
+                continue
+            key = str(key_node.value)
+            if key in out:
+                problems.append(
+                    Problem("E104", f"duplicate key {key!r} (first at line {out.key_locs[key].line})", key_loc)
+                )
+                continue
+            out.key_locs[key] = key_loc
+            out[key] = _convert(value_node, file, problems, budget)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = LList(_convert(item, file, problems, budget) for item in node.value)
+        seq.loc = loc
+        seq.item_locs = [_loc(file, item.start_mark) for item in node.value]
+        return seq
+    return _scalar(node, loc, problems)
+
+
+def _scalar(node: yaml.Node, loc: Location, problems: list[Problem]) -> Any:
+    text = str(node.value)
+    tag = node.tag[len(_STD) :]
+    if tag == "null":
+        return None
+    if tag == "bool":
+        return text.lower() in {"true", "yes", "on", "y"}
+    if tag in {"int", "float"}:
+        cleaned = text.replace("_", "")
+        if tag == "int":
+            try:
+                return int(cleaned, 0)
+            except ValueError:
+                pass  # sexagesimal and other YAML 1.1 oddities fall through to text
+        if _DECIMAL.match(cleaned) and any(c.isdigit() for c in cleaned):
+            return Fraction(cleaned)
+        problems.append(Problem("E111", f"{text!r} is not a finite decimal number", loc))
+        return None
+    out = LStr(text)
+    quoted = getattr(node, "style", None) in {"'", '"'}
+    out.loc = loc.shifted(1) if quoted else loc
+    return out
+
+
+def loc_of(value: Any, default: Location) -> Location:
+    """The location of a value read by :func:`read`, or ``default`` for bare scalars."""
+    return getattr(value, "loc", default)

@@ -1,0 +1,178 @@
+"""What the engine returns for one organization: a :class:`Decision` and its trace.
+
+The trace is a flat list of :class:`TraceEvent`; everything else in the decision is derivable
+from it (explanation is a pure function over the trace).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from tierlib.errors import Location
+
+Status: TypeAlias = Literal["rated", "unrated", "pending"]
+EventKind: TypeAlias = Literal[
+    "indicator",  # points of one indicator (inputs: the facts used; result: points)
+    "item",  # one checklist item / deduction / band / method step of an indicator
+    "missing",  # an input was missing; result says what the policy did
+    "dimension",  # a dimension subtotal
+    "score",  # raw score, rescaling
+    "round",  # rounding of the score before banding
+    "tier",  # the tier the score alone gives
+    "veto",  # a veto / cap / requirement that fired (or could not be determined)
+    "flag",  # a warning colour raised
+    "decision",  # the final outcome
+]
+
+
+def fmt(value: object) -> str:
+    """Canonical text of a value in traces and JSON: exact decimals, ``true``/``false``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Fraction):
+        return fmt_fraction(value)
+    if isinstance(value, int):
+        return str(value)
+    return str(value)
+
+
+def fmt_fraction(x: Fraction, exact: bool = False) -> str:
+    """``x`` as an exact decimal when it terminates, else ``n/d`` (``exact``) or ``≈`` 6 decimals."""
+    if x.denominator == 1:
+        return str(x.numerator)
+    d = x.denominator
+    twos = fives = 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d == 1:
+        digits = max(twos, fives)
+        scaled = abs(x.numerator) * 10**digits // x.denominator
+        sign = "-" if x < 0 else ""
+        text = str(scaled).rjust(digits + 1, "0")
+        return f"{sign}{text[:-digits]}.{text[-digits:]}".rstrip("0").rstrip(".")
+    return f"{x.numerator}/{x.denominator}" if exact else "≈" + f"{float(x):.6f}"
+
+
+@attrs.frozen
+class TraceEvent:
+    """One flat, located step of an evaluation."""
+
+    kind: EventKind
+    id: str
+    loc: Location
+    inputs: tuple[tuple[str, str], ...] = ()
+    result: str = ""
+    note: str = ""
+    parent: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "id": self.id, "at": str(self.loc)}
+        if self.parent:
+            out["parent"] = self.parent
+        if self.inputs:
+            out["inputs"] = dict(self.inputs)
+        out["result"] = self.result
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@attrs.frozen
+class FiredVeto:
+    """A veto, cap or requirement that applied (``determined=False``: its input was missing)."""
+
+    id: str
+    effect: str
+    tier: str | None
+    determined: bool = True
+    decisive: bool = False
+
+
+@attrs.frozen
+class MissingInput:
+    """An input that was missing, and what the scheme's policy did about it."""
+
+    indicator: str
+    fact: str
+    policy: str
+
+
+@attrs.frozen
+class Provenance:
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    tierlib_version: str
+    input_sha256: str
+
+    def to_dict(self) -> dict[str, str]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Decision:
+    """The outcome for one organization, with everything needed to explain it."""
+
+    org_id: str
+    org_name: str
+    org_type: str
+    year: int | None
+    status: Status
+    tier: str | None
+    score: Fraction | None
+    raw_score: Fraction | None
+    score_tier: str | None
+    dimensions: Mapping[str, Fraction]
+    points: Mapping[str, Fraction | None]
+    vetoes: tuple[FiredVeto, ...]
+    flags: tuple[str, ...]
+    missing: tuple[MissingInput, ...]
+    trace: tuple[TraceEvent, ...]
+    provenance: Provenance
+    county: str = ""
+    township: str = ""
+
+    @property
+    def vetoed(self) -> bool:
+        """Whether a force / unrated veto decided the outcome."""
+        return any(v.decisive and v.effect in ("force", "unrated") for v in self.vetoes)
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: Fraction | None) -> str | None:
+            return None if x is None else fmt_fraction(x, exact=True)
+
+        return {
+            "org": {
+                "id": self.org_id,
+                "name": self.org_name,
+                "type": self.org_type,
+                "county": self.county,
+                "township": self.township,
+                "year": self.year,
+            },
+            "status": self.status,
+            "tier": self.tier,
+            "score": num(self.score),
+            "raw_score": num(self.raw_score),
+            "score_tier": self.score_tier,
+            "dimensions": {k: num(v) for k, v in self.dimensions.items()},
+            "points": {k: num(v) for k, v in self.points.items()},
+            "vetoes": [attrs.asdict(v) for v in self.vetoes],
+            "flags": list(self.flags),
+            "missing": [attrs.asdict(m) for m in self.missing],
+            "trace": [e.to_dict() for e in self.trace],
+            "provenance": self.provenance.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        """Canonical JSON: same input and rule file give byte-identical text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) + "\n"

@@ -1,0 +1,81 @@
+"""Problems and exceptions.
+
+Every problem tierlib reports carries a stable code, a message, a location and, where it can
+guess one, a suggestion. Problems are collected and raised together inside one exception.
+Each exception also subclasses a builtin so callers may catch either.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+
+@attrs.frozen(order=True)
+class Location:
+    """A 1-based position in a source file (``line == 0`` means "the whole file")."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def shifted(self, offset: int) -> Location:
+        """The location ``offset`` characters further along the same line."""
+        return Location(self.file, self.line, self.col + offset)
+
+
+@attrs.frozen
+class Problem:
+    """One located, coded problem: ``file:line:col: code: message (did you mean …?)``."""
+
+    code: str
+    message: str
+    location: Location
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.code}: {self.message}"
+        if self.suggestion:
+            text += f" ({self.suggestion})"
+        return text
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean" hint for an unknown ``name``, or None when nothing is close."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+class TierlibError(Exception):
+    """Base class of every exception tierlib raises on purpose."""
+
+
+class RuleSetError(TierlibError, ValueError):
+    """A rule file (or a rule set built in code) has problems; all of them are listed."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class FactError(TierlibError, ValueError):
+    """The facts of an organization are unusable (wrong type, NaN, negative count, …)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class EngineError(TierlibError, RuntimeError):
+    """The rule engine failed while evaluating (an action raised, the engine is closed, …)."""
+
+
+class DataError(TierlibError, ValueError):
+    """A data file (CSV, XLSX, JSON) cannot be read at all."""
