@@ -29,6 +29,7 @@ class LDict(dict[str, Any]):
 
     loc: Location
     key_locs: dict[str, Location]
+    value_locs: dict[str, Location]
 
 
 class LList(list[Any]):
@@ -124,7 +125,7 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
         return None
     if isinstance(node, yaml.MappingNode):
         out = LDict()
-        out.loc, out.key_locs = loc, {}
+        out.loc, out.key_locs, out.value_locs = loc, {}, {}
         for key_node, value_node in node.value:
             key_loc = _loc(file, key_node.start_mark)
             if key_node.tag == _STD + "merge" or not isinstance(key_node, yaml.ScalarNode):
@@ -137,6 +138,7 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
                 )
                 continue
             out.key_locs[key] = key_loc
+            out.value_locs[key] = _loc(file, value_node.start_mark)
             out[key] = _convert(value_node, file, problems, budget)
         return out
     if isinstance(node, yaml.SequenceNode):

@@ -1,0 +1,292 @@
+"""The cattrs converter between located YAML data and the model, and its error translation.
+
+Structuring is strict: an int is not a string, a bool is not a number, unknown keys are errors.
+Every cattrs failure is turned into a located :class:`~tierlib.errors.Problem`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any, get_args
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from tierlib import _ast, model
+from tierlib._yaml import LDict, LList, loc_of
+from tierlib.decision import fmt_fraction
+from tierlib.errors import Location, Problem, did_you_mean
+
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(%?)\s*$")
+_RATIO = re.compile(r"^\s*([-+]?\d+)\s*/\s*(\d+)\s*$")
+
+
+class _Bad(ValueError):
+    """A value of the wrong shape; ``code`` and ``hint`` refine the message."""
+
+    def __init__(self, message: str, code: str = "E111", hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.hint = code, hint
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"boolean {value!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | Fraction):
+        return f"number {fmt_fraction(Fraction(value))}"
+    return f"text {str(value)!r}"
+
+
+def to_fraction(value: Any) -> Fraction:
+    """A number from YAML: int, exact decimal, ``"90%"`` or ``"1/3"``."""
+    if isinstance(value, bool):
+        raise _Bad(f"expected a number, got {_describe(value)}")
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    if isinstance(value, str):
+        m = _NUMBER.match(value)
+        if m:
+            x = Fraction(m.group(1))
+            return x / 100 if m.group(2) else x
+        r = _RATIO.match(value)
+        if r and int(r.group(2)) != 0:
+            return Fraction(int(r.group(1)), int(r.group(2)))
+    raise _Bad(f"expected a number, got {_describe(value)}")
+
+
+def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
+    def hook(value: Any, _: Any) -> Any:
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return str(value) if kind is str else value
+        raise _Bad(f"expected {name}, got {_describe(value)}")
+
+    return hook
+
+
+def _structure_expr(value: Any, _: Any) -> _ast.Expr:
+    from tierlib._expr import parse
+
+    if isinstance(value, bool):
+        return _ast.Bool(value, loc_of(value, model.NOWHERE))
+    if not isinstance(value, str):
+        raise _Bad(f"expected a condition (text), got {_describe(value)}")
+    return parse(str(value), loc_of(value, model.NOWHERE))
+
+
+_EXPR_TYPES = frozenset(get_args(_ast.Expr))
+
+
+def _is_expr_type(t: Any) -> bool:
+    args = set(get_args(t))
+    return bool(args) and bool(args & _EXPR_TYPES) and args <= _EXPR_TYPES | {type(None)}
+
+
+def _structure_optional_expr(value: Any, t: Any) -> _ast.Expr | None:
+    return None if value is None else _structure_expr(value, t)
+
+
+def _structure_label(value: Any, _: Any) -> model.Label:
+    if isinstance(value, str):
+        return model.Label(zh=str(value))
+    if isinstance(value, Mapping):
+        extra = sorted(set(value) - {"zh", "en"})
+        if extra:
+            raise ForbiddenExtraKeysError("", model.Label, set(extra))
+        zh, en = value.get("zh"), value.get("en", "")
+        if not isinstance(zh, str) or not isinstance(en, str):
+            raise _Bad("a label needs text under zh (and optionally en)")
+        return model.Label(zh=str(zh), en=str(en))
+    raise _Bad(f"expected a label (text or {{zh: …, en: …}}), got {_describe(value)}")
+
+
+def _structure_points(value: Any, _: Any) -> tuple[Fraction, Fraction]:
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise _Bad("points: a number or a range [low, high]")
+        return to_fraction(value[0]), to_fraction(value[1])
+    x = to_fraction(value)
+    return x, x
+
+
+def _structure_strings(value: Any, _: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (str(value),)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(str(v) for v in value)
+    raise _Bad(f"expected a list of names, got {_describe(value)}")
+
+
+def _structure_literal(allowed: tuple[str, ...]) -> Callable[[Any, Any], str]:
+    def hook(value: Any, _: Any) -> str:
+        if isinstance(value, str) and value in allowed:
+            return str(value)
+        hint = did_you_mean(str(value), allowed) if isinstance(value, str) else None
+        raise _Bad(f"expected one of {', '.join(allowed)}; got {_describe(value)}", "E115", hint)
+
+    return hook
+
+
+def _located(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    fields = {f.name for f in attrs.fields(cls)}
+    overrides: dict[str, Any] = {"loc": override(omit=True)} if "loc" in fields else {}
+    if cls is model.RuleSet:
+        overrides["sources"] = override(omit=True)
+    base = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides)
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise _Bad(f"expected a mapping for {cls.__name__.lower()}, got {_describe(value)}")
+        obj = base(value, cls)
+        if "loc" in fields:
+            obj = attrs.evolve(obj, loc=loc_of(value, model.NOWHERE))
+        return obj
+
+    return hook
+
+
+def _unstructure_fraction(x: Fraction) -> int | str:
+    return x.numerator if x.denominator == 1 else fmt_fraction(x, exact=True)
+
+
+def _on(conv: cattrs.Converter, target: Any, hook: Callable[[Any, Any], Any]) -> None:
+    conv.register_structure_hook_func(lambda t: t == target, hook)
+
+
+def make_converter() -> cattrs.Converter:
+    """The converter used to load and dump rule sets (a new one per call: no global state)."""
+    from tierlib._expr import to_text
+
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(Fraction, lambda v, _: to_fraction(v))
+    conv.register_structure_hook(int, _strict(int, "a whole number"))
+    conv.register_structure_hook(str, _strict(str, "text"))
+    conv.register_structure_hook(bool, _strict(bool, "true or false"))
+    conv.register_structure_hook(model.Label, _structure_label)
+    _on(conv, tuple[Fraction, Fraction], _structure_points)
+    _on(conv, tuple[str, ...], _structure_strings)
+    for alias in (
+        model.FactKind,
+        model.MissingPolicy,
+        model.RoundingMode,
+        model.Effect,
+        model.BelowLowest,
+        model.MatchMode,
+    ):
+        _on(conv, alias, _structure_literal(get_args(alias)))
+    for node_type in get_args(_ast.Expr):
+        conv.register_structure_hook(node_type, _structure_expr)
+    conv.register_structure_hook_func(_is_expr_type, _structure_optional_expr)
+    for cls in _LOCATED:
+        conv.register_structure_hook(cls, _located(conv, cls))
+        conv.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(
+                cls,
+                conv,
+                _cattrs_omit_if_default=True,
+                **{f.name: override(omit=True) for f in attrs.fields(cls) if f.name in ("loc", "sources")},
+            ),
+        )
+    conv.register_unstructure_hook(Fraction, _unstructure_fraction)
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, get_args(_ast.Expr)), to_text
+    )
+    conv.register_unstructure_hook(model.Label, lambda lb: {"zh": lb.zh, "en": lb.en} if lb.en else lb.zh)
+    return conv
+
+
+_LOCATED = (
+    model.Scheme,
+    model.Rounding,
+    model.FactSpec,
+    model.Dimension,
+    model.Bound,
+    model.Linear,
+    model.Band,
+    model.Bands,
+    model.Item,
+    model.AllOrNothing,
+    model.PerUnit,
+    model.Assessed,
+    model.Indicator,
+    model.Tier,
+    model.Veto,
+    model.Escalation,
+    model.Flag,
+    model.Quota,
+    model.Streak,
+    model.Deadline,
+    model.RuleSet,
+)
+
+
+def problems_from(exc: BaseException, data: Any, file_loc: Location) -> list[Problem]:
+    """Translate a cattrs error tree into located problems, in document order."""
+    out: list[Problem] = []
+    _walk(exc, data, data, file_loc, None, out)
+    out.sort(key=lambda p: (p.location.line, p.location.col))
+    return out
+
+
+def _walk(
+    exc: BaseException, parent: Any, node: Any, loc: Location, key: Any, out: list[Problem]
+) -> None:
+    from tierlib._expr import ExprError
+
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        for sub in exc.exceptions:
+            step = _step(sub)
+            child, child_loc = _child(node, step, loc)
+            _walk(sub, node, child, child_loc, step, out)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else ["zh", "en"]
+        allowed = [a for a in allowed if a not in ("loc", "sources")]
+        for name in sorted(exc.extra_fields):
+            where = node.key_locs.get(name, loc) if isinstance(node, LDict) else loc
+            hint = did_you_mean(name, allowed) or f"allowed here: {', '.join(allowed)}"
+            out.append(Problem("E110", f"unknown key {name!r}", where, hint))
+    elif isinstance(exc, ExprError):
+        out.extend(exc.problems)
+    elif isinstance(exc, KeyError):
+        where = parent.loc if isinstance(parent, LDict | LList) else loc
+        out.append(Problem("E112", f"missing required key {key!r}", where))
+    elif isinstance(exc, _Bad):
+        out.append(Problem(exc.code, str(exc), loc, exc.hint))
+    else:
+        out.append(Problem("E111", f"invalid value: {exc}", loc))
+
+
+def _step(exc: BaseException) -> Any:
+    for note in getattr(exc, "__notes__", []):
+        if isinstance(note, AttributeValidationNote):
+            return note.name
+        if isinstance(note, IterableValidationNote):
+            return note.index
+    return None
+
+
+def _child(node: Any, step: Any, loc: Location) -> tuple[Any, Location]:
+    if isinstance(node, LDict) and isinstance(step, str):
+        if step in node:
+            value = node[step]
+            return value, loc_of(value, node.value_locs.get(step, loc))
+        return None, node.loc
+    if isinstance(node, LList) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step], node.item_locs[step]
+    return None, loc

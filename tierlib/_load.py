@@ -1,0 +1,288 @@
+"""Load a rule file: read YAML with locations → apply ``extends`` → structure with cattrs → check.
+
+``load`` raises one :class:`~tierlib.errors.RuleSetError` holding every problem found;
+``check`` returns the problems instead. Neither ever lets another exception escape for a
+problem in the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from fractions import Fraction
+
+import attrs
+import yaml
+from cattrs.errors import BaseValidationError
+
+from tierlib import model
+from tierlib._check import check_ruleset
+from tierlib._convert import make_converter, problems_from
+from tierlib._expr import ExprError
+from tierlib._yaml import LDict, LList, read
+from tierlib.decision import fmt_fraction
+from tierlib.errors import Location, Problem, RuleSetError, did_you_mean
+
+LISTS = ("dimensions", "indicators", "tiers", "vetoes", "flags", "quotas", "streaks", "deadlines")
+TOP_KEYS = ("scheme", "extends", "remove", "facts", "below_lowest", *LISTS)
+BOUND_WORDS = {
+    "at_least": "at_least",
+    "以上": "at_least",
+    "不低于": "at_least",
+    "不少于": "at_least",
+    "above": "above",
+    "超过": "above",
+    "高于": "above",
+    "below": "below",
+    "低于": "below",
+    "不足": "below",
+    "不满": "below",
+    "at_most": "at_most",
+    "以下": "at_most",
+    "以内": "at_most",
+    "不超过": "at_most",
+    "不高于": "at_most",
+}
+MAX_EXTENDS_DEPTH = 16
+
+
+def load(path: str | os.PathLike[str]) -> model.RuleSet:
+    """Load and check the rule file at ``path``; raise :class:`RuleSetError` listing all problems."""
+    ruleset, problems = _load(Path(path))
+    if problems or ruleset is None:
+        raise RuleSetError(problems)
+    return ruleset
+
+
+def loads(text: str, file: str = "<string>") -> model.RuleSet:
+    """Load and check rule-file text (``extends`` resolves relative to the current directory)."""
+    ruleset, problems = _load(Path(file), text)
+    if problems or ruleset is None:
+        raise RuleSetError(problems)
+    return ruleset
+
+
+def check(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem in the rule file at ``path`` (empty when it is valid)."""
+    return _load(Path(path))[1]
+
+
+def dump(ruleset: model.RuleSet) -> str:
+    """The rule set as YAML text that loads back to an equal rule set (extends flattened)."""
+    data = _plain(make_converter().unstructure(ruleset))
+    for key in ("tiers",):
+        for item in data.get(key, []):
+            item.update(item.pop("range", {}))
+    for ind in data.get("indicators", []):
+        for band in ind.get("bands", {}).get("bands", []):
+            band.update(band.pop("range", {}))
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _plain(value: Any) -> Any:
+    """Plain YAML-ready data: fractions as exact numbers or text, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [_plain(v) for v in value]
+        return items[0] if len(items) == 2 and items[0] == items[1] and isinstance(value, tuple) else items
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else fmt_fraction(value, exact=True)
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def _load(path: Path, text: str | None = None) -> tuple[model.RuleSet | None, list[Problem]]:
+    problems: list[Problem] = []
+    tree = _resolve(path, text, [], problems)
+    if tree is None:
+        return None, problems
+    return _build(tree, path, problems)
+
+
+def _build(tree: LDict, path: Path, problems: list[Problem]) -> tuple[model.RuleSet | None, list[Problem]]:
+    whole = Location(str(path), 1, 1)
+    sources = tuple(tree.pop("__sources__", [str(path)]))
+    conv = make_converter()
+    try:
+        ruleset = conv.structure(tree, model.RuleSet)
+    except BaseValidationError as exc:
+        problems.extend(problems_from(exc, tree, whole))
+        return None, _unique(problems)
+    except ExprError as exc:
+        problems.extend(exc.problems)
+        return None, _unique(problems)
+    ruleset = attrs.evolve(ruleset, sources=sources)
+    problems.extend(check_ruleset(ruleset, tree))
+    return (ruleset, _unique(problems)) if not problems else (None, _unique(problems))
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _resolve(path: Path, text: str | None, stack: list[Path], problems: list[Problem]) -> LDict | None:
+    """Read ``path`` (or ``text``), apply its ``extends`` chain, normalise boundary words."""
+    name = str(path)
+    if text is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem("E100", f"cannot read the rule file: {exc.strerror}", Location(name)))
+            return None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem("E100", f"not UTF-8 text (byte {exc.start})", Location(name), "save the file as UTF-8"))
+            return None
+    data, found = read(text, name)
+    problems.extend(found)
+    if data is None:
+        return None
+    if not isinstance(data, LDict):
+        problems.append(Problem("E105", "a rule file must be a mapping of sections (scheme:, indicators:, …)", Location(name, 1, 1)))
+        return None
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.append(Problem("E110", f"unknown section {key!r}", data.key_locs[key], did_you_mean(key, TOP_KEYS) or f"sections: {', '.join(TOP_KEYS)}"))
+    tree = LDict({k: v for k, v in data.items() if k in TOP_KEYS and k not in ("extends", "remove")})
+    tree.loc, tree.key_locs, tree.value_locs = data.loc, dict(data.key_locs), dict(data.value_locs)
+    _normalise(tree, problems)
+    tree["__sources__"] = [name]
+    base_ref = data.get("extends")
+    if base_ref is None:
+        if "remove" in data:
+            problems.append(Problem("E142", "remove: needs extends:", data.key_locs["remove"]))
+        return tree
+    if not isinstance(base_ref, str):
+        problems.append(Problem("E111", "extends: expects the path of the base rule file", data.value_locs["extends"]))
+        return tree
+    ref_loc = data.value_locs["extends"]
+    base_path = (path.parent / str(base_ref)).resolve()
+    chain = [*stack, path.resolve()]
+    if base_path in chain:
+        cycle = " → ".join(p.name for p in [*chain[chain.index(base_path) :], base_path])
+        problems.append(Problem("E141", f"extends cycle: {cycle}", ref_loc))
+        return None
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        problems.append(Problem("E141", f"extends chain deeper than {MAX_EXTENDS_DEPTH}", ref_loc))
+        return None
+    if not base_path.is_file():
+        siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
+        problems.append(Problem("E140", f"base rule file {base_ref!r} not found", ref_loc, did_you_mean(Path(base_ref).name, siblings)))
+        return None
+    base = _resolve(base_path, None, chain, problems)
+    if base is None:
+        return None
+    return _merge(base, tree, data.get("remove"), data.key_locs.get("remove"), problems)
+
+
+def _normalise(tree: LDict, problems: list[Problem]) -> None:
+    """Move boundary words (以上, 低于, at_least, …) of tiers and bands into a ``range`` mapping."""
+    places: list[Any] = list(_items(tree.get("tiers")))
+    for ind in _items(tree.get("indicators")):
+        bands = ind.get("bands") if isinstance(ind, LDict) else None
+        if isinstance(bands, LDict):
+            places.extend(_items(bands.get("bands")))
+    for item in places:
+        if not isinstance(item, LDict):
+            continue
+        rng = LDict()
+        rng.loc, rng.key_locs, rng.value_locs = item.loc, {}, {}
+        for key in [k for k in item if k in BOUND_WORDS]:
+            canon = BOUND_WORDS[key]
+            if canon in rng:
+                problems.append(Problem("E116", f"{key!r} repeats the {canon} bound already given", item.key_locs[key]))
+                continue
+            if {"at_least", "above"} & {canon} and {"at_least", "above"} & set(rng) or {"below", "at_most"} & {canon} and {"below", "at_most"} & set(rng):
+                problems.append(Problem("E116", f"{key!r} gives a second bound on the same side", item.key_locs[key], "use one lower and one upper bound"))
+                continue
+            rng[canon] = item.pop(key)
+            rng.key_locs[canon], rng.value_locs[canon] = item.key_locs[key], item.value_locs[key]
+        if rng:
+            item["range"] = rng
+            item.key_locs["range"] = item.value_locs["range"] = rng.loc
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _merge(base: LDict, child: LDict, remove: Any, remove_loc: Location | None, problems: list[Problem]) -> LDict:
+    """The child's sections over the base's: elements replaced or appended by id; ``remove`` drops."""
+    out = LDict(base)
+    out.loc = child.loc
+    out.key_locs, out.value_locs = {**base.key_locs, **child.key_locs}, {**base.value_locs, **child.value_locs}
+    for key, value in child.items():
+        if key == "__sources__":
+            continue
+        if key == "scheme" and isinstance(value, LDict) and isinstance(base.get(key), LDict):
+            merged = LDict({**base[key], **value})
+            merged.loc = value.loc
+            merged.key_locs = {**base[key].key_locs, **value.key_locs}
+            merged.value_locs = {**base[key].value_locs, **value.value_locs}
+            out[key] = merged
+        elif key == "facts" and isinstance(value, LDict) and isinstance(base.get(key), LDict):
+            merged = LDict({**base[key], **value})
+            merged.loc = value.loc
+            merged.key_locs = {**base[key].key_locs, **value.key_locs}
+            merged.value_locs = {**base[key].value_locs, **value.value_locs}
+            out[key] = merged
+        elif key in LISTS and isinstance(value, LList) and isinstance(base.get(key), LList):
+            out[key] = _merge_list(base[key], value)
+        else:
+            out[key] = value
+    out["__sources__"] = [*child["__sources__"], *base["__sources__"]]
+    if remove is None:
+        return out
+    if not isinstance(remove, LDict):
+        problems.append(Problem("E111", "remove: expects a mapping of section → ids", remove_loc or child.loc))
+        return out
+    for section, ids in remove.items():
+        where = remove.key_locs[section]
+        if section not in LISTS:
+            problems.append(Problem("E110", f"cannot remove from {section!r}", where, did_you_mean(section, LISTS)))
+            continue
+        current = out.get(section)
+        names = [str(i) for i in ids] if isinstance(ids, list) else [str(ids)]
+        have = [e.get("id") for e in current] if isinstance(current, LList) else []
+        for i, name in enumerate(names):
+            loc = ids.item_locs[i] if isinstance(ids, LList) else remove.value_locs[section]
+            if name not in have:
+                problems.append(Problem("E142", f"remove: no {section[:-1]} {name!r} in the base", loc, did_you_mean(name, [str(h) for h in have])))
+        if isinstance(current, LList):
+            out[section] = _filter_list(current, set(names))
+    return out
+
+
+def _merge_list(base: LList, child: LList) -> LList:
+    index = {e.get("id"): i for i, e in enumerate(base) if isinstance(e, LDict)}
+    items, locs = list(base), list(base.item_locs)
+    for item, loc in zip(child, child.item_locs):
+        key = item.get("id") if isinstance(item, LDict) else None
+        if key is not None and key in index:
+            items[index[key]], locs[index[key]] = item, loc
+        else:
+            items.append(item)
+            locs.append(loc)
+    out = LList(items)
+    out.loc, out.item_locs = child.loc, locs
+    return out
+
+
+def _filter_list(items: LList, drop: set[str]) -> LList:
+    keep = [(e, loc) for e, loc in zip(items, items.item_locs) if not (isinstance(e, LDict) and str(e.get("id")) in drop)]
+    out = LList(e for e, _ in keep)
+    out.loc, out.item_locs = items.loc, [loc for _, loc in keep]
+    return out
+
+
