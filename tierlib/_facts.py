@@ -1,0 +1,129 @@
+"""Validate and coerce the facts of an organization against the rule set's declared facts.
+
+Values arriving from Python may be bool, int, float, Fraction, Decimal or str; values arriving
+from files are text. Everything becomes a :data:`~tierlib.model.FactValue` or a coded problem
+naming the organization and the field. ``None`` and empty text mean "missing".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from tierlib import model
+from tierlib.decision import fmt_fraction
+from tierlib.errors import Location, Problem, did_you_mean
+
+TRUE = frozenset({"true", "yes", "y", "1", "是", "有", "√", "t"})
+FALSE = frozenset({"false", "no", "n", "0", "否", "无", "×", "f"})
+_NUM = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?$")
+MAX_EXACT = 2**53
+
+
+def to_number(value: Any) -> Fraction:
+    """An exact number from bool-free input; raises ValueError with a reason otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got boolean {value}")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return Fraction(repr(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite number")
+        return Fraction(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("，", "")
+        if _NUM.match(text):
+            return Fraction(text[:-1]) / 100 if text.endswith("%") else Fraction(text)
+        raise ValueError(f"expected a number, got {value!r}")
+    if hasattr(value, "item"):  # numpy scalars
+        return to_number(value.item())
+    raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def to_boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):
+        return to_boolean(value.item())
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+    raise ValueError(f"expected true/false (是/否), got {value!r}")
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    return False
+
+
+def validate(
+    org_id: str, raw: Mapping[str, Any], specs: Mapping[str, model.FactSpec], where: Location
+) -> tuple[dict[str, model.FactValue], list[Problem]]:
+    """Typed facts (missing ones left out) and the problems, each naming the org and field."""
+    out: dict[str, model.FactValue] = {}
+    problems: list[Problem] = []
+    for name, value in raw.items():
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(
+                Problem("F111", f"{org_id}: unknown fact {name!r}", where, did_you_mean(name, specs))
+            )
+            continue
+        if is_missing(value):
+            continue
+        try:
+            out[name] = _coerce(value, spec)
+        except ValueError as exc:
+            problems.append(Problem(_code(exc), f"{org_id}: {name}: {exc}", where))
+    return out, problems
+
+
+class _RangeError(ValueError):
+    pass
+
+
+def _code(exc: ValueError) -> str:
+    return "F104" if isinstance(exc, _RangeError) else "F103"
+
+
+def _coerce(value: Any, spec: model.FactSpec) -> model.FactValue:
+    if spec.kind == "boolean":
+        return to_boolean(value)
+    if spec.kind == "string":
+        if not isinstance(value, str):
+            raise ValueError(f"expected text, got {type(value).__name__}")
+        text = value.strip()
+        if spec.values is not None and text not in spec.values:
+            hint = did_you_mean(text, spec.values)
+            raise _RangeError(f"{text!r} is not one of {', '.join(spec.values)}" + (f" ({hint})" if hint else ""))
+        return text
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError("NaN is not a number")
+    x = to_number(value)
+    if abs(x) > MAX_EXACT:
+        raise _RangeError(f"{fmt_fraction(x)} is too large to compare exactly (beyond 2**53)")
+    if spec.integer and x.denominator != 1:
+        raise _RangeError(f"{fmt_fraction(x)} must be a whole number")
+    if spec.minimum is not None and x < spec.minimum:
+        raise _RangeError(f"{fmt_fraction(x)} is below the minimum {fmt_fraction(spec.minimum)}")
+    if spec.maximum is not None and x > spec.maximum:
+        raise _RangeError(f"{fmt_fraction(x)} is above the maximum {fmt_fraction(spec.maximum)}")
+    return x
