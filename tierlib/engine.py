@@ -89,11 +89,19 @@ class Engine:
         self._c = _Compiled(
             inputs={ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators},
             tier_index={t.id: k for k, t in enumerate(ruleset.tiers)},
-            dims={d.id: tuple(i.id for i in ruleset.indicators if i.dimension == d.id and not i.bonus) for d in ruleset.dimensions},
+            dims={
+                d.id: tuple(i.id for i in ruleset.indicators if i.dimension == d.id and not i.bonus)
+                for d in ruleset.dimensions
+            },
             bounded={i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None},
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
-                + [it.per for i in ruleset.indicators for it in (i.checklist or ()) + (i.deductions or ()) if it.per]
+                + [
+                    it.per
+                    for i in ruleset.indicators
+                    for it in (i.checklist or ()) + (i.deductions or ())
+                    if it.per
+                ]
             ),
         )
 
@@ -122,7 +130,9 @@ class Engine:
     def closed(self) -> bool:
         return self._closed
 
-    def facts(self, org: model.Organization, where: Location | None = None) -> dict[str, model.FactValue]:
+    def facts(
+        self, org: model.Organization, where: Location | None = None
+    ) -> dict[str, model.FactValue]:
         """The organization's facts checked and typed; raises FactError listing every problem.
 
         ``where`` locates the organization in its data file (e.g. ``county.csv:17``)."""
@@ -130,17 +140,29 @@ class Engine:
         problems: list[Problem] = []
         types = self.ruleset.scheme.org_types
         if types and org.type not in types:
-            problems.append(Problem("F110", f"{org.id}: type {org.type!r} is not covered by {self.ruleset.scheme.id} ({', '.join(types)})", where))
+            problems.append(
+                Problem(
+                    "F110",
+                    f"{org.id}: type {org.type!r} is not covered by {self.ruleset.scheme.id} ({', '.join(types)})",
+                    where,
+                )
+            )
         facts, found = validate(org.id, org.facts, self.ruleset.facts, where)
         problems += found
         for name, limit in self._c.bounded.items():
             x = facts.get(name)
             if isinstance(x, Fraction) and not 0 <= x <= limit:
-                problems.append(Problem("F107", f"{org.id}: {name}: {fmt(x)} is outside 0–{fmt(limit)}", where))
+                problems.append(
+                    Problem("F107", f"{org.id}: {name}: {fmt(x)} is outside 0–{fmt(limit)}", where)
+                )
         for name in self._c.counts:
             x = facts.get(name)
             if isinstance(x, Fraction) and x < 0:
-                problems.append(Problem("F104", f"{org.id}: {name}: a count cannot be negative ({fmt(x)})", where))
+                problems.append(
+                    Problem(
+                        "F104", f"{org.id}: {name}: a count cannot be negative ({fmt(x)})", where
+                    )
+                )
         if problems:
             raise FactError(problems)
         return facts
@@ -160,7 +182,9 @@ class Engine:
             except FactError as exc:
                 yield exc
 
-    def _match(self, stage: int, values: Mapping[str, model.FactValue]) -> tuple[frozenset[str], frozenset[str]]:
+    def _match(
+        self, stage: int, values: Mapping[str, model.FactValue]
+    ) -> tuple[frozenset[str], frozenset[str]]:
         matcher = self._stage1 if stage == 1 else self._stage2
         with self._lock:
             if self._closed:
@@ -171,11 +195,22 @@ class Engine:
 class _Run:
     """One evaluation: accumulates trace events while deciding."""
 
-    def __init__(self, engine: Engine, org: model.Organization, facts: dict[str, model.FactValue]) -> None:
+    def __init__(
+        self, engine: Engine, org: model.Organization, facts: dict[str, model.FactValue]
+    ) -> None:
         self.e, self.rs, self.org, self.facts = engine, engine.ruleset, org, facts
         self.trace: list[TraceEvent] = []
 
-    def event(self, kind: Any, id: str, loc: Location, inputs: Iterable[tuple[str, str]] = (), result: str = "", note: str = "", parent: str = "") -> None:
+    def event(
+        self,
+        kind: Any,
+        id: str,
+        loc: Location,
+        inputs: Iterable[tuple[str, str]] = (),
+        result: str = "",
+        note: str = "",
+        parent: str = "",
+    ) -> None:
         self.trace.append(TraceEvent(kind, id, loc, tuple(inputs), result, note, parent))
 
     def decide(self) -> Decision:
@@ -192,7 +227,14 @@ class _Run:
                 policy = ind.missing or rs.scheme.missing
                 for name in absent or undetermined:
                     missing.append(MissingInput(ind.id, name, policy))
-                self.event("missing", ind.id, ind.loc, [(n, "missing") for n in absent], policy, _MISSING_NOTE[policy])
+                self.event(
+                    "missing",
+                    ind.id,
+                    ind.loc,
+                    [(n, "missing") for n in absent],
+                    policy,
+                    _MISSING_NOTE[policy],
+                )
                 if policy == "zero":
                     pts[ind.id] = ZERO
                 elif policy == "rescale":
@@ -207,11 +249,23 @@ class _Run:
                 self.event("item", sid, _step_loc(ind, sid), inputs, result, note, parent=ind.id)
             pts[ind.id] = got
             used = [(n, fmt(facts[n])) for n in self.e._c.inputs[ind.id]]
-            self.event("indicator", ind.id, ind.loc, used, fmt(got), f"{ind.method}, max {fmt(ind.max)}")
+            self.event(
+                "indicator", ind.id, ind.loc, used, fmt(got), f"{ind.method}, max {fmt(ind.max)}"
+            )
         dims: dict[str, Fraction] = {}
         for dim in rs.dimensions:
             dims[dim.id] = sum((pts[i] or ZERO for i in self.e._c.dims[dim.id]), ZERO)
-            self.event("dimension", dim.id, dim.loc, [(i, fmt(pts[i]) if pts[i] is not None else "excluded") for i in self.e._c.dims[dim.id]], fmt(dims[dim.id]), f"max {fmt(dim.max)}")
+            self.event(
+                "dimension",
+                dim.id,
+                dim.loc,
+                [
+                    (i, fmt(pts[i]) if pts[i] is not None else "excluded")
+                    for i in self.e._c.dims[dim.id]
+                ],
+                fmt(dims[dim.id]),
+                f"max {fmt(dim.max)}",
+            )
         score = raw = score_tier = None
         if not pending:
             base = sum((p or ZERO for i, p in pts.items() if not self._bonus(i)), ZERO)
@@ -222,28 +276,62 @@ class _Run:
             else:
                 raw = base * total / (total - excluded) + bonus if excluded else base + bonus
                 note = f"rescaled ×{fmt(total)}/{fmt(total - excluded)}" if excluded else ""
-                self.event("score", "score", rs.scheme.loc, [("indicators", fmt(base)), ("bonus", fmt(bonus))], fmt(raw), note)
+                self.event(
+                    "score",
+                    "score",
+                    rs.scheme.loc,
+                    [("indicators", fmt(base)), ("bonus", fmt(bonus))],
+                    fmt(raw),
+                    note,
+                )
                 score = raw
                 if rs.scheme.rounding is not None:
                     score = _score.round_score(raw, rs.scheme.rounding)
                     r = rs.scheme.rounding
-                    self.event("round", "rounding", rs.scheme.loc, [("raw", fmt(raw))], fmt(score), f"{r.digits} decimals, {r.mode}")
+                    self.event(
+                        "round",
+                        "rounding",
+                        rs.scheme.loc,
+                        [("raw", fmt(raw))],
+                        fmt(score),
+                        f"{r.digits} decimals, {r.mode}",
+                    )
                 score_tier = _score.tier_of(score, rs.tiers, rs.below_lowest)
                 tier_loc = next((t.loc for t in rs.tiers if t.id == score_tier), rs.scheme.loc)
-                self.event("tier", score_tier or "unrated", tier_loc, [("score", fmt(score))], score_tier or "unrated", "tier by score alone")
+                self.event(
+                    "tier",
+                    score_tier or "unrated",
+                    tier_loc,
+                    [("score", fmt(score))],
+                    score_tier or "unrated",
+                    "tier by score alone",
+                )
         values: dict[str, model.FactValue] = dict(facts)
         if score is not None:
             values["score"] = score
             values.update({f"dimension.{k}": v for k, v in dims.items()})
             values.update({f"points.{k}": v for k, v in pts.items() if v is not None})
         fired2, unknown2 = self.e._match(2, values)
-        vetoes, tier, status = self._vetoes(fired2, unknown2, score_tier, pending)
+        vetoes, tier, status = self._vetoes(fired2, unknown2, score_tier, pending, values)
         flags = tuple(f.id for f in rs.flags if f"flag/{f.id}" in fired2)
         for flag in rs.flags:
             rid = f"flag/{flag.id}"
             if rid in fired2 or rid in unknown2:
-                self.event("flag", flag.id, flag.loc, self._inputs(flag.when, values), "raised" if rid in fired2 else "undetermined")
-        self.event("decision", self.org.id, rs.scheme.loc, [("score", fmt(score) if score is not None else "none")], tier or status, status)
+                self.event(
+                    "flag",
+                    flag.id,
+                    flag.loc,
+                    self._inputs(flag.when, values),
+                    "raised" if rid in fired2 else "undetermined",
+                )
+        self.event(
+            "decision",
+            self.org.id,
+            rs.scheme.loc,
+            [("score", fmt(score) if score is not None else "none")],
+            tier or status,
+            status,
+        )
         return Decision(
             org_id=self.org.id,
             org_name=self.org.name,
@@ -260,7 +348,9 @@ class _Run:
             flags=flags,
             missing=tuple(missing),
             trace=tuple(self.trace),
-            provenance=Provenance(rs.scheme.id, rs.scheme.version, self.e.sha256, _version, facts_sha256(self.org)),
+            provenance=Provenance(
+                rs.scheme.id, rs.scheme.version, self.e.sha256, _version, facts_sha256(self.org)
+            ),
             county=self.org.county,
             township=self.org.township,
         )
@@ -274,7 +364,14 @@ class _Run:
         names = dict.fromkeys(r.name for r in refs(expr))
         return [(n, fmt(values[n]) if n in values else "missing") for n in names]
 
-    def _vetoes(self, fired: frozenset[str], unknown: frozenset[str], score_tier: str | None, pending: bool) -> tuple[tuple[FiredVeto, ...], str | None, Status]:
+    def _vetoes(
+        self,
+        fired: frozenset[str],
+        unknown: frozenset[str],
+        score_tier: str | None,
+        pending: bool,
+        values: Mapping[str, model.FactValue],
+    ) -> tuple[tuple[FiredVeto, ...], str | None, Status]:
         rs, index = self.rs, self.e._c.tier_index
         lowest = rs.tiers[-1].id
         applied: list[model.Veto] = []
@@ -288,7 +385,10 @@ class _Run:
         decisive = [v for v in applied if v.effect in ("force", "unrated")]
         winner = None
         if decisive:
-            winner = max(decisive, key=lambda v: (v.precedence, v.effect == "unrated", index.get(v.tier or lowest, 0)))
+            winner = max(
+                decisive,
+                key=lambda v: (v.precedence, v.effect == "unrated", index.get(v.tier or lowest, 0)),
+            )
         tier = score_tier
         if winner is not None:
             tier = None if winner.effect == "unrated" else (winner.tier or lowest)
@@ -302,32 +402,45 @@ class _Run:
                         tier, changed = v.tier, True
                     elif v.effect == "require" and index[tier] <= index[v.tier]:
                         below = index[v.tier] + 1
-                        tier, changed = (rs.tiers[below].id if below < len(rs.tiers) else None), True
+                        tier, changed = (
+                            (rs.tiers[below].id if below < len(rs.tiers) else None),
+                            True,
+                        )
                         break
         out: list[FiredVeto] = []
-        values = self._values_for_trace()
         for v in applied:
             is_decisive = v is winner or (winner is None and v.effect in ("cap", "require"))
-            out.append(FiredVeto(v.id, v.effect, v.tier if v.effect != "force" else (v.tier or lowest), True, is_decisive))
+            out.append(
+                FiredVeto(
+                    v.id,
+                    v.effect,
+                    v.tier if v.effect != "force" else (v.tier or lowest),
+                    True,
+                    is_decisive,
+                )
+            )
             note = "requirement not met" if v.effect == "require" else v.effect
-            self.event("veto", v.id, v.loc, self._inputs(v.when, values), f"{v.effect} {v.tier or ''}".strip(), note + ("; decisive" if is_decisive else "; outweighed"))
+            self.event(
+                "veto",
+                v.id,
+                v.loc,
+                self._inputs(v.when, values),
+                f"{v.effect} {v.tier or ''}".strip(),
+                note + ("; decisive" if is_decisive else "; outweighed"),
+            )
         for v in undetermined:
             out.append(FiredVeto(v.id, v.effect, v.tier, False, False))
-            self.event("veto", v.id, v.loc, self._inputs(v.when, values), "undetermined", "an input is missing: the result stays pending")
+            self.event(
+                "veto",
+                v.id,
+                v.loc,
+                self._inputs(v.when, values),
+                "undetermined",
+                "an input is missing: the result stays pending",
+            )
         if pending or undetermined:
             return tuple(out), None, "pending"
         return tuple(out), tier, ("rated" if tier is not None else "unrated")
-
-    def _values_for_trace(self) -> dict[str, model.FactValue]:
-        out: dict[str, model.FactValue] = dict(self.facts)
-        for ev in self.trace:
-            if ev.kind == "indicator":
-                out[f"points.{ev.id}"] = Fraction(ev.result)
-            elif ev.kind == "dimension":
-                out[f"dimension.{ev.id}"] = Fraction(ev.result)
-            elif ev.kind in ("round", "score"):
-                out["score"] = Fraction(ev.result)
-        return out
 
 
 _MISSING_NOTE = {

@@ -1,0 +1,278 @@
+"""The ``tierlib`` command: ``run(argv, stdout, stderr) -> int``; ``main`` only exits with it.
+
+Exit codes: 0 all good; 1 problems in the data (some rows could not be evaluated); 2 usage or
+rule-file errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import IO, Any, NoReturn
+
+from tierlib import __version__
+from tierlib._load import check as check_file
+from tierlib._load import load
+from tierlib.decision import Decision, fmt_fraction
+from tierlib.engine import Engine
+from tierlib.errors import DataError, FactError, Location, RuleSetError
+from tierlib.model import RuleSet
+from tierlib.tables import read_organizations, result_record, write_records
+
+OK, DATA_PROBLEMS, USAGE = 0, 1, 2
+PROGRESS_MIN_ROWS = 2000
+
+
+class _Usage(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _Usage(f"{self.prog}: {message}")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _Usage(message or "") if status else SystemExit(0)
+
+
+def _parser(stdout: IO[str]) -> _Parser:
+    p = _Parser(prog="tierlib", description="Tier village Party organizations with YAML rule sets (村党组织分类定级).")
+    p.add_argument("--version", action="version", version=f"tierlib {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    c = sub.add_parser("check", help="check rule files; print every problem with file:line:col")
+    c.add_argument("rules", nargs="+")
+    for name, text in (("evaluate", "tier every organization in a data file"), ("explain", "explain one organization's tier"), ("summary", "tier distribution and quota lists"), ("compare-years", "tier transitions between two years")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--rules", "-r", required=True, help="rule file (YAML)")
+        s.add_argument("data", help="data file: .csv, .xlsx or .json")
+        if name == "evaluate":
+            s.add_argument("-o", "--output", help="write results to .csv, .xlsx or .json")
+            s.add_argument("--quiet", "-q", action="store_true", help="only the distribution")
+        if name == "explain":
+            s.add_argument("--org", required=True, help="organization id")
+            s.add_argument("--year", type=int, help="year (default: the latest)")
+            s.add_argument("--lang", choices=("zh", "en"), default="zh")
+            s.add_argument("--json", action="store_true", help="the explanation as JSON")
+            s.add_argument("--html", action="store_true", help="the explanation as an HTML page")
+        if name == "summary":
+            s.add_argument("--year", type=int, help="year (default: the latest)")
+            s.add_argument("--by", choices=("county", "township"), default="township")
+            s.add_argument("--lang", choices=("zh", "en"), default="zh")
+        if name == "compare-years":
+            s.add_argument("--from", dest="year_from", type=int, required=True)
+            s.add_argument("--to", dest="year_to", type=int, required=True)
+            s.add_argument("--lang", choices=("zh", "en"), default="zh")
+    return p
+
+
+def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
+    """Run the command line ``argv`` (without the program name); return the exit code."""
+    try:
+        args = _parser(stdout).parse_args(list(argv))
+    except _Usage as exc:
+        print(str(exc).strip() or "usage error", file=stderr)
+        print("usage: tierlib {check,evaluate,explain,summary,compare-years} … (tierlib --help)", file=stderr)
+        return USAGE
+    except SystemExit:
+        _parser(stdout).print_help(stdout) if "--version" not in argv else print(f"tierlib {__version__}", file=stdout)
+        return OK
+    try:
+        if args.command == "check":
+            return _check(args.rules, stdout, stderr)
+        ruleset = load(args.rules)
+    except RuleSetError as exc:
+        for problem in exc.problems:
+            print(problem, file=stderr)
+        return USAGE
+    try:
+        with Engine(ruleset) as engine:
+            return _COMMANDS[args.command](args, ruleset, engine, stdout, stderr)
+    except DataError as exc:
+        print(f"error: {exc}", file=stderr)
+        return DATA_PROBLEMS
+
+
+def _check(paths: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
+    bad = 0
+    for path in paths:
+        problems = check_file(path)
+        for problem in problems:
+            print(problem, file=stdout)
+        bad += bool(problems)
+        if not problems:
+            print(f"{path}: ok", file=stdout)
+    if bad:
+        print(f"{bad} of {len(paths)} rule files have problems", file=stderr)
+    return USAGE if bad else OK
+
+
+def _evaluate_file(engine: Engine, path: str, stderr: IO[str]) -> tuple[list[tuple[Location, Decision]], list[tuple[Location, FactError]]]:
+    rows = list(read_organizations(path))
+    results: list[tuple[Location, Decision]] = []
+    errors: list[tuple[Location, FactError]] = []
+    progress = _progress(len(rows), stderr)
+    for k, (where, org) in enumerate(rows):
+        if isinstance(org, FactError):
+            errors.append((where, org))
+        else:
+            try:
+                results.append((where, engine.evaluate(org, where)))
+            except FactError as exc:
+                errors.append((where, exc))
+        if progress is not None and k % 500 == 0:
+            progress(k)
+    if progress is not None:
+        progress(len(rows))
+    return results, errors
+
+
+def _progress(total: int, stderr: IO[str]) -> Any:
+    if total < PROGRESS_MIN_ROWS or not getattr(stderr, "isatty", lambda: False)():
+        return None
+
+    def show(done: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        stderr.flush()
+
+    return show
+
+
+def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
+    return {t.id: t.label.text(lang) for t in ruleset.tiers}
+
+
+def _cmd_evaluate(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+    results, errors = _evaluate_file(engine, args.data, stderr)
+    labels = _labels(ruleset, "zh")
+    for where, exc in errors:
+        for problem in exc.problems:
+            print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+    if not args.quiet and not args.output:
+        print(f"{'row':>5}  {'id':<12} {'name':<10} {'year':>4}  {'score':>6}  tier", file=stdout)
+        for where, d in results:
+            tier = labels.get(d.tier or "", d.status)
+            score = "" if d.score is None else fmt_fraction(d.score)
+            vetoes = ",".join(v.id for v in d.vetoes if v.decisive or not v.determined)
+            print(f"{where.line:>5}  {d.org_id:<12} {_pad(d.org_name, 10)} {d.year or '':>4}  {score:>6}  {tier}{'  [' + vetoes + ']' if vetoes else ''}", file=stdout)
+    if args.output:
+        records = [result_record(w, d, labels) for w, d in results] + [result_record(w, None, labels, e) for w, e in errors]
+        records.sort(key=lambda r: int(r["row"]))
+        write_records(args.output, records)
+        print(f"wrote {len(records)} rows to {args.output}", file=stdout)
+    _print_distribution([d for _, d in results], ruleset, stdout)
+    total = len(results) + len(errors)
+    print(f"{total} rows: {len(results)} evaluated, {len(errors)} with errors", file=stdout)
+    return DATA_PROBLEMS if errors else OK
+
+
+def _pad(text: str, width: int) -> str:
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _print_distribution(decisions: Sequence[Decision], ruleset: RuleSet, stdout: IO[str]) -> None:
+    years = sorted({d.year for d in decisions if d.year is not None}) or [None]
+    for year in years:
+        group = [d for d in decisions if d.year == year]
+        counts = Counter(d.tier if d.status == "rated" else d.status for d in group)
+        n = len(group)
+        print(f"\n{'分布' if year is None else f'{year} 年分布'} / distribution ({n})", file=stdout)
+        keys = [(t.id, f"{t.label.zh} {t.label.en}") for t in ruleset.tiers] + [("unrated", "不定级 unrated"), ("pending", "待定 pending")]
+        for key, label in keys:
+            if key in ("unrated", "pending") and not counts[key]:
+                continue
+            share = f"{100 * counts[key] / n:5.1f}%" if n else "    -"
+            print(f"  {_pad(label, 22)} {counts[key]:>5}  {share}", file=stdout)
+
+
+def _pick(results: Sequence[tuple[Location, Decision]], org: str, year: int | None) -> Decision | None:
+    found = [d for _, d in results if d.org_id == org and (year is None or d.year == year)]
+    return max(found, key=lambda d: d.year or 0) if found else None
+
+
+def _cmd_explain(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+    from tierlib.explain import explain
+    from tierlib.render import to_html, to_json, to_text
+
+    rows = [(w, o) for w, o in read_organizations(args.data)]
+    wanted = [(w, o) for w, o in rows if not isinstance(o, FactError) and o.id == args.org and (args.year is None or o.year == args.year)]
+    if not wanted:
+        known = sorted({o.id for _, o in rows if not isinstance(o, FactError)})
+        from tierlib.errors import did_you_mean
+
+        hint = did_you_mean(args.org, known)
+        print(f"error: no organization {args.org!r}{' in ' + str(args.year) if args.year else ''} in {args.data}" + (f" ({hint})" if hint else ""), file=stderr)
+        return USAGE
+    where, org = max(wanted, key=lambda wo: getattr(wo[1], "year", 0) or 0)
+    assert not isinstance(org, FactError)
+    try:
+        decision = engine.evaluate(org, where)
+    except FactError as exc:
+        for problem in exc.problems:
+            print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+        return DATA_PROBLEMS
+    explanation = explain(decision, ruleset)
+    if args.json:
+        stdout.write(to_json(explanation))
+    elif args.html:
+        stdout.write(to_html(explanation, args.lang))
+    else:
+        stdout.write(to_text(explanation, args.lang))
+    return OK
+
+
+def _cmd_summary(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+    from tierlib import population
+
+    results, errors = _evaluate_file(engine, args.data, stderr)
+    decisions = [d for _, d in results]
+    year = args.year or max((d.year or 0 for d in decisions), default=0)
+    chosen = [d for d in decisions if (d.year or 0) == year]
+    stdout.write(population.summary_text(ruleset, chosen, by=args.by, lang=args.lang))
+    for where, exc in errors:
+        print(f"{where}: {exc.problems[0].code}: {exc.problems[0].message}", file=stderr)
+    return DATA_PROBLEMS if errors else OK
+
+
+def _cmd_compare(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+    from tierlib import population
+
+    results, errors = _evaluate_file(engine, args.data, stderr)
+    decisions = [d for _, d in results]
+    before = [d for d in decisions if d.year == args.year_from]
+    after = [d for d in decisions if d.year == args.year_to]
+    if not before or not after:
+        print(f"error: no organizations for {args.year_from if not before else args.year_to} in {args.data}", file=stderr)
+        return USAGE
+    stdout.write(population.compare_text(ruleset, before, after, lang=args.lang))
+    for where, exc in errors:
+        print(f"{where}: {exc.problems[0].code}: {exc.problems[0].message}", file=stderr)
+    return DATA_PROBLEMS if errors else OK
+
+
+_COMMANDS = {
+    "evaluate": _cmd_evaluate,
+    "explain": _cmd_explain,
+    "summary": _cmd_summary,
+    "compare-years": _cmd_compare,
+}
+
+
+def main() -> NoReturn:
+    """Entry point of the ``tierlib`` console script."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
