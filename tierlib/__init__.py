@@ -1,3 +1,54 @@
-"""tierlib — tier village Party organizations (村党组织分类定级) with YAML rule sets."""
+"""tierlib — tier village Party organizations (村党组织分类定级) with YAML rule sets.
+
+Load a rule file, compile an :class:`Engine`, evaluate organizations into :class:`Decision`
+objects, and explain them::
+
+    ruleset = tierlib.load("rules/default.yaml")
+    with tierlib.Engine(ruleset) as engine:
+        decision = engine.evaluate(org)
+    print(tierlib.explain(decision, ruleset).text("zh"))
+"""
 
 __version__ = "0.1.0"
+
+from tierlib._load import check, dump, load, loads
+from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
+from tierlib.engine import Engine, facts_sha256, ruleset_sha256
+from tierlib.errors import (
+    DataError,
+    EngineError,
+    FactError,
+    Location,
+    Problem,
+    RuleSetError,
+    TierlibError,
+)
+from tierlib.model import Label, Organization, RuleSet
+from tierlib.tables import read_organizations
+
+__all__ = [
+    "DataError",
+    "Decision",
+    "Engine",
+    "EngineError",
+    "FactError",
+    "FiredVeto",
+    "Label",
+    "Location",
+    "MissingInput",
+    "Organization",
+    "Problem",
+    "Provenance",
+    "RuleSet",
+    "RuleSetError",
+    "TierlibError",
+    "TraceEvent",
+    "__version__",
+    "check",
+    "dump",
+    "facts_sha256",
+    "load",
+    "loads",
+    "read_organizations",
+    "ruleset_sha256",
+]

@@ -7,9 +7,10 @@ rule-file errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from tierlib import __version__
@@ -108,38 +109,38 @@ def _check(paths: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
     return USAGE if bad else OK
 
 
-def _evaluate_file(engine: Engine, path: str, stderr: IO[str]) -> tuple[list[tuple[Location, Decision]], list[tuple[Location, FactError]]]:
+def _evaluate_file(
+    engine: Engine, path: str, stderr: IO[str]
+) -> tuple[list[tuple[Location, Decision]], list[tuple[Location, FactError]]]:
+    """Evaluate every row; a row that fails is kept as an error with its row number."""
     rows = list(read_organizations(path))
     results: list[tuple[Location, Decision]] = []
     errors: list[tuple[Location, FactError]] = []
-    progress = _progress(len(rows), stderr)
-    for k, (where, org) in enumerate(rows):
-        if isinstance(org, FactError):
-            errors.append((where, org))
-        else:
-            try:
-                results.append((where, engine.evaluate(org, where)))
-            except FactError as exc:
-                errors.append((where, exc))
-        if progress is not None and k % 500 == 0:
-            progress(k)
-    if progress is not None:
-        progress(len(rows))
+    with _progress(len(rows), stderr) as advance:
+        for where, org in rows:
+            if isinstance(org, FactError):
+                errors.append((where, org))
+            else:
+                try:
+                    results.append((where, engine.evaluate(org, where)))
+                except FactError as exc:
+                    errors.append((where, exc))
+            advance()
     return results, errors
 
 
-def _progress(total: int, stderr: IO[str]) -> Any:
+@contextlib.contextmanager
+def _progress(total: int, stderr: IO[str]) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on stderr for large inputs on a terminal; a no-op otherwise."""
     if total < PROGRESS_MIN_ROWS or not getattr(stderr, "isatty", lambda: False)():
-        return None
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
 
-    def show(done: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-        stderr.flush()
-
-    return show
+    with Progress(console=Console(file=stderr), transient=True) as bar:
+        task = bar.add_task("evaluating", total=total)
+        yield lambda: bar.advance(task)
 
 
 def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
