@@ -194,3 +194,100 @@ def exprs(symbols: Mapping[str, Kind], kind: Kind | None = None) -> st.SearchStr
     """
     strategy = _any_exprs(symbols) if kind is None else _typed_exprs(symbols, kind, depth=3)
     return strategy.filter(_fits)
+
+
+# ---------------------------------------------------------------- population (tierlib.population)
+
+from tierlib.decision import Decision, FiredVeto, Provenance  # noqa: E402
+
+POP_TIERS: tuple[str, ...] = ("class1", "class2", "class3", "class4")
+_POP_PROVENANCE = Provenance("hypothesis", "0", "0" * 64, "0", "0" * 64)
+# few distinct scores, so that ties (also at a quota's cut) are common
+_POP_SCORES = st.one_of(st.none(), st.sampled_from([Fraction(s, 2) for s in range(100, 131, 3)]))
+
+
+@st.composite
+def _pop_decision(draw: st.DrawFn, org_id: str, year: int) -> Decision:
+    status = draw(st.sampled_from(["rated", "rated", "rated", "unrated", "pending"]))
+    vetoed = status != "pending" and draw(st.booleans())
+    tier = None
+    if status == "rated":
+        tier = "class4" if vetoed else draw(st.sampled_from(POP_TIERS))
+    score = None if status == "pending" else draw(_POP_SCORES)
+    vetoes = (FiredVeto("veto", "force" if tier else "unrated", tier, decisive=True),)
+    return Decision(
+        org_id=org_id,
+        org_name=org_id,
+        org_type=draw(st.sampled_from(["village", "village", "community"])),
+        year=year,
+        status=status,
+        tier=tier,
+        score=score,
+        raw_score=score,
+        score_tier=tier,
+        dimensions={},
+        points={},
+        vetoes=vetoes if vetoed else (),
+        flags=(),
+        missing=(),
+        trace=(),
+        provenance=_POP_PROVENANCE,
+        county=draw(st.sampled_from(["A县", "B县"])),
+        township=draw(st.sampled_from(["t1", "t2", "t3"])),
+    )
+
+
+def pop_decisions(year: int = 2023, max_size: int = 40) -> st.SearchStrategy[list[Decision]]:
+    """One year's decisions of distinct organizations (villages and communities in two counties
+    and three townships; rated, unrated, pending; some vetoed; many tied scores)."""
+    ids = st.lists(st.integers(0, 99), max_size=max_size, unique=True)
+    return ids.flatmap(lambda ns: st.tuples(*(_pop_decision(f"o{n:02d}", year) for n in ns))).map(
+        list
+    )
+
+
+def pop_year_pairs() -> st.SearchStrategy[tuple[list[Decision], list[Decision]]]:
+    """Decisions of two consecutive years over overlapping sets of organizations."""
+    return st.tuples(pop_decisions(2023), pop_decisions(2024))
+
+
+# --- organization facts for a given rule set (engine and columnar tests) -----------------------
+
+
+def fact_values(spec, constants=()):
+    """Values admissible for one declared fact; numbers favour the rule set's own thresholds."""
+    from fractions import Fraction
+
+    if spec.kind == "boolean":
+        return st.booleans()
+    if spec.kind == "string":
+        return st.sampled_from(spec.values) if spec.values else st.text(min_size=1, max_size=5)
+    low = spec.minimum if spec.minimum is not None else Fraction(-1000)
+    high = spec.maximum if spec.maximum is not None else max(Fraction(10000), low + 10000)
+    step = Fraction(1) if spec.integer else Fraction(1, 100)
+    span = int((high - low) / step)
+    grid = st.integers(0, span).map(lambda k: low + k * step)
+    near = [c for c in constants if low <= c <= high and (not spec.integer or c.denominator == 1)]
+    return st.one_of(grid, st.sampled_from(near)) if near else grid
+
+
+def organization_facts(ruleset, missing=True):
+    """A facts mapping for ``ruleset`` (some facts left out when ``missing``)."""
+    from tierlib import _ast
+
+    constants = set()
+    for ind in ruleset.indicators:
+        for spec in (ind.linear,):
+            if spec is not None:
+                constants |= {spec.floor, spec.target}
+        if ind.bands is not None:
+            for band in ind.bands.bands:
+                constants |= {b for b in (band.range.at_least, band.range.above, band.range.below, band.range.at_most) if b is not None}
+    for veto in ruleset.vetoes:
+        constants |= {n.value for n in _ast.nodes(veto.when) if isinstance(n, _ast.Num)}
+    constants = sorted(constants)
+    parts = {}
+    for name, spec in ruleset.facts.items():
+        value = fact_values(spec, constants)
+        parts[name] = st.one_of(st.none(), value) if missing else value
+    return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})

@@ -230,20 +230,20 @@ def _cmd_explain(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, std
 
 
 def _cmd_summary(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
-    from tierlib import population
+    from tierlib import report
 
     results, errors = _evaluate_file(engine, args.data, stderr)
     decisions = [d for _, d in results]
     year = args.year or max((d.year or 0 for d in decisions), default=0)
     chosen = [d for d in decisions if (d.year or 0) == year]
-    stdout.write(population.summary_text(ruleset, chosen, by=args.by, lang=args.lang))
+    stdout.write(report.summary_text(ruleset, chosen, by=args.by, lang=args.lang))
     for where, exc in errors:
         print(f"{where}: {exc.problems[0].code}: {exc.problems[0].message}", file=stderr)
     return DATA_PROBLEMS if errors else OK
 
 
 def _cmd_compare(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
-    from tierlib import population
+    from tierlib import report
 
     results, errors = _evaluate_file(engine, args.data, stderr)
     decisions = [d for _, d in results]
@@ -252,7 +252,7 @@ def _cmd_compare(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, std
     if not before or not after:
         print(f"error: no organizations for {args.year_from if not before else args.year_to} in {args.data}", file=stderr)
         return USAGE
-    stdout.write(population.compare_text(ruleset, before, after, lang=args.lang))
+    stdout.write(report.compare_text(ruleset, before, after, lang=args.lang))
     for where, exc in errors:
         print(f"{where}: {exc.problems[0].code}: {exc.problems[0].message}", file=stderr)
     return DATA_PROBLEMS if errors else OK

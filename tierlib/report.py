@@ -1,0 +1,85 @@
+"""Plain-text reports over a population of decisions: distributions, quota lists, transitions.
+
+Used by ``tierlib summary`` and ``tierlib compare-years``; pure functions returning text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+from tierlib import population as pop
+from tierlib.decision import Decision
+from tierlib.model import RuleSet
+
+Lang = Literal["zh", "en"]
+
+
+def _t(lang: Lang, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _distribution_lines(dist: pop.Distribution, ruleset: RuleSet, lang: Lang) -> list[str]:
+    out = []
+    for tier in ruleset.tiers:
+        out.append(f"  {tier.label.text(lang):<10} {dist.count(tier.id):>5}  {dist.percent(tier.id, 1):>7}")
+    if dist.unrated:
+        out.append(f"  {_t(lang, '不定级', 'unrated'):<10} {dist.unrated:>5}")
+    if dist.pending:
+        out.append(f"  {_t(lang, '待定', 'pending'):<10} {dist.pending:>5}")
+    return out
+
+
+def summary_text(ruleset: RuleSet, decisions: Sequence[Decision], by: Literal["county", "township"] = "township", lang: Lang = "zh") -> str:
+    """Tier distribution overall and per ``by``, then every quota list with its reasons."""
+    order, labels = pop.tier_order(ruleset), pop.tier_labels(ruleset)
+    lines: list[str] = []
+    year = next((d.year for d in decisions if d.year is not None), None)
+    total = pop.distribution(decisions, order, labels=labels)
+    lines.append(_t(lang, f"{year or ''} 年分类定级分布（{total.total} 个）", f"Tier distribution {year or ''} ({total.total})"))
+    lines += _distribution_lines(total, ruleset, lang)
+    for dist in pop.distribution(decisions, order, by, labels=labels):
+        place = dist.township if by == "township" else dist.county
+        lines.append(f"\n{place or '-'} ({dist.total})")
+        lines += _distribution_lines(dist, ruleset, lang)
+    names = {d.org_id: d.org_name for d in decisions}
+    for result in pop.apply_quotas(ruleset, decisions):
+        lines.append("\n" + _t(lang, f"倒排：{result.label.zh}", f"Quota: {result.label.text('en')}"))
+        for group in result.groups:
+            lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
+            for entry in group.listed:
+                reason = entry.reason_zh if lang == "zh" else entry.reason_en
+                lines.append(f"    {entry.org_id} {names.get(entry.org_id, '')}: {reason}")
+            for item in group.unranked:
+                reason = item.reason_zh if lang == "zh" else item.reason_en
+                lines.append(f"    {item.org_id} {names.get(item.org_id, '')}: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+def compare_text(ruleset: RuleSet, before: Sequence[Decision], after: Sequence[Decision], lang: Lang = "zh") -> str:
+    """Transition matrix between two years, promotions and demotions, and history rules."""
+    order, labels = pop.tier_order(ruleset), pop.tier_labels(ruleset)
+    cmp = pop.compare_years(before, after, order, labels=labels)
+    m = cmp.matrix
+    names = [t.label.text(lang) for t in ruleset.tiers]
+    lines = [cmp.reason_zh if lang == "zh" else cmp.reason_en, ""]
+    lines.append(f"{m.from_year}→{m.to_year}".ljust(12) + "".join(f"{n:>10}" for n in names))
+    for k, row in enumerate(m.counts):
+        lines.append(f"{names[k]:<12}" + "".join(f"{c:>10}" for c in row))
+    lines.append("")
+    lines.append(_t(lang, f"晋档 {cmp.promotions} 个，降档 {cmp.demotions} 个；新增 {m.entered}，撤并 {m.left}，无法比较 {m.undetermined}", f"promoted {cmp.promotions}, demoted {cmp.demotions}; entered {m.entered}, left {m.left}, undetermined {m.undetermined}"))
+    steps = Counter(t.text for t in cmp.transitions if t.direction == "up" and t.steps > 1)
+    for text, n in sorted(steps.items()):
+        lines.append(f"  {text}: {n}")
+    histories = pop.history({m.from_year or 0: list(before), m.to_year or 0: list(after)})
+    for streak in ruleset.streaks:
+        results = pop.check_streaks(streak, histories, labels=labels)
+        fired = [r for r in results.values() if r.outcome == "fires"]
+        unknown = [r for r in results.values() if r.outcome == "cannot determine"]
+        lines.append("\n" + _t(lang, f"{streak.label.zh}：{len(fired)} 个需{streak.action.zh}，{len(unknown)} 个无法确定", f"{streak.label.text('en')}: {len(fired)} fire ({streak.action.text('en')}), {len(unknown)} cannot be determined"))
+        named = {d.org_id: d.org_name for d in [*before, *after]}
+        for r in sorted(fired + unknown, key=lambda r: r.org_id):
+            reason = r.reason_zh if lang == "zh" else r.reason_en
+            lines.append(f"  {r.org_id} {named.get(r.org_id, '')}: {reason}")
+    return "\n".join(lines) + "\n"
