@@ -212,7 +212,9 @@ def result_record(where: Location, decision: Decision | None, labels: Mapping[st
     """One output row for a decision or an error."""
     if decision is None:
         assert error is not None
-        return {"row": where.line, "status": "error", "error": "; ".join(f"{p.code}: {p.message}" for p in error.problems)}
+        record: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "")
+        record.update(row=where.line, status="error", error="; ".join(f"{p.code}: {p.message}" for p in error.problems))
+        return record
     return {
         "row": where.line,
         "id": decision.org_id,

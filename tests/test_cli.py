@@ -1,0 +1,193 @@
+"""The command line, run in-process: every subcommand and every exit code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import tierlib._yaml
+
+from tierlib.cli import run
+
+DEFAULT = "rules/default.yaml"
+COUNTY = "examples/county.csv"
+BROKEN = "examples/county_with_errors.csv"
+INVALID = sorted(Path("tests/data/invalid").glob("*.yaml"))
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+class TestCheck:
+    def test_valid_rule_files_exit_0(self):
+        """check on the shipped rule files reports ok for each and exits 0."""
+        code, out, _ = call("check", DEFAULT, "rules/central-2012.yaml", "rules/county-overlay.yaml")
+        assert code == 0
+        assert out.count(": ok") == 3
+
+    @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
+    def test_every_invalid_file_prints_located_errors_and_exits_2(self, path, monkeypatch):
+        """Each broken rule file gives its expected file:line:col: code lines and exit code 2."""
+        if "oversized" in path.name:  # a tiny stand-in: the size limit is lowered for it
+            monkeypatch.setattr(tierlib._yaml, "MAX_BYTES", 64)
+        code, out, _ = call("check", str(path))
+        assert code == 2
+        printed = [line.split(": ")[0] + ": " + line.split(": ")[1] for line in out.strip().splitlines()]
+        expected = path.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+        assert printed == expected
+
+    def test_all_problems_of_a_file_are_printed_at_once(self, tmp_path):
+        """Three mistakes in one file: three lines."""
+        text = Path(DEFAULT).read_text(encoding="utf-8")
+        text = text.replace("max: 15}", "max: 16}", 1).replace("以上: 90}", "以上: 70}").replace("when: not has_venue", "when: not has_venu")
+        path = tmp_path / "bad.yaml"
+        path.write_text(text, encoding="utf-8")
+        code, out, _ = call("check", str(path))
+        assert code == 2
+        codes = [line.split(": ")[1] for line in out.strip().splitlines()]
+        assert sorted(codes) == ["E120", "E122", "E310"]
+        assert "did you mean 'has_venue'?" in out
+
+
+class TestEvaluate:
+    def test_the_example_county_prints_its_tier_distribution(self):
+        """evaluate prints every organization and the count and share per tier; exit 0."""
+        code, out, err = call("evaluate", "--rules", DEFAULT, COUNTY)
+        assert code == 0, err
+        assert "2024 年分布 / distribution" in out
+        assert "一类 Class 1" in out
+        assert "647 rows: 647 evaluated, 0 with errors" in out
+
+    def test_bad_rows_are_reported_with_row_numbers_and_the_run_completes(self):
+        """4 broken rows of 12: each named by row on stderr, the other 8 evaluated, exit 1."""
+        code, out, err = call("evaluate", "--rules", DEFAULT, BROKEN, "-q")
+        assert code == 1
+        assert "12 rows: 8 evaluated, 4 with errors" in out
+        assert f"{BROKEN}:4: F103: AP-03-018: income_per_capita" in err
+        assert err.count(BROKEN) == 4
+
+    @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
+    def test_output_files_hold_every_row_with_chinese_intact(self, tmp_path, suffix):
+        """-o writes one record per input row (results and errors), Chinese readable back."""
+        out_path = tmp_path / f"out{suffix}"
+        code, _, _ = call("evaluate", "--rules", DEFAULT, BROKEN, "-o", str(out_path))
+        assert code == 1
+        if suffix == ".csv":
+            rows = list(csv.DictReader(out_path.open(encoding="utf-8-sig")))
+        elif suffix == ".json":
+            rows = json.loads(out_path.read_text(encoding="utf-8"))
+        else:
+            import openpyxl
+
+            sheet = openpyxl.load_workbook(out_path).active
+            header, *body = list(sheet.iter_rows(values_only=True))
+            rows = [dict(zip(header, r)) for r in body]
+        assert len(rows) == 12
+        assert sum(r["status"] == "error" for r in rows) == 4
+        assert any("村" in str(r["name"]) for r in rows)
+
+    def test_xlsx_input_gives_the_same_results_as_csv(self, tmp_path):
+        """The example county in XLSX evaluates exactly like the CSV."""
+        a, b = tmp_path / "a.json", tmp_path / "b.json"
+        call("evaluate", "--rules", DEFAULT, COUNTY, "-o", str(a))
+        call("evaluate", "--rules", DEFAULT, "examples/county.xlsx", "-o", str(b))
+        strip = lambda rows: [{k: v for k, v in r.items() if k != "row"} for r in rows]  # noqa: E731
+        assert strip(json.loads(a.read_text("utf-8"))) == strip(json.loads(b.read_text("utf-8")))
+
+    def test_a_broken_rule_file_exits_2(self, tmp_path):
+        """evaluate with an invalid rule file prints its problems and exits 2."""
+        path = tmp_path / "r.yaml"
+        path.write_text("scheme: {id: x}\n", encoding="utf-8")
+        code, _, err = call("evaluate", "--rules", str(path), COUNTY)
+        assert code == 2
+        assert "E112" in err
+
+    def test_an_unreadable_data_file_exits_1(self, tmp_path):
+        """A data file that does not exist is a data problem: exit 1, one clear line."""
+        code, _, err = call("evaluate", "--rules", DEFAULT, str(tmp_path / "nope.csv"))
+        assert code == 1
+        assert "cannot read" in err
+
+
+class TestExplain:
+    def test_explain_in_chinese_names_the_decisive_reason(self):
+        """A vetoed village: the veto comes first, in Chinese."""
+        code, out, _ = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--year", "2024")
+        assert code == 0
+        assert "班子配备不齐" in out
+        assert out.index("班子配备不齐") < out.index("主导产业")
+
+    def test_explain_in_english_as_json(self):
+        """--lang en --json gives parseable JSON with provenance."""
+        code, out, _ = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--lang", "en", "--json")
+        assert code == 0
+        data = json.loads(out)
+        assert "village-tiering" in json.dumps(data, ensure_ascii=False)
+
+    def test_explain_as_html(self):
+        """--html gives a self-contained page."""
+        code, out, _ = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--html")
+        assert code == 0
+        assert out.lstrip().lower().startswith("<!doctype html")
+
+    def test_an_unknown_organization_exits_2_with_a_suggestion(self):
+        """A mistyped id: exit 2 and did-you-mean."""
+        code, _, err = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-0008")
+        assert code == 2
+        assert "did you mean" in err
+
+    def test_an_organization_with_bad_facts_exits_1(self):
+        """explain on a broken row names the problem and exits 1."""
+        code, _, err = call("explain", "--rules", DEFAULT, BROKEN, "--org", "AP-03-018")
+        assert code == 1
+        assert "F103" in err
+
+
+class TestPopulationCommands:
+    def test_summary_lists_quotas(self):
+        """summary prints the distribution and the 倒排 list with ceil(10% × n)."""
+        code, out, _ = call("summary", "--rules", DEFAULT, COUNTY, "--year", "2024")
+        assert code == 0
+        assert "ceil(10% × 280) = 28" in out
+
+    def test_compare_years_prints_the_transition_matrix(self):
+        """compare-years prints the matrix and the 连续2年 rule."""
+        code, out, _ = call("compare-years", "--rules", DEFAULT, COUNTY, "--from", "2023", "--to", "2024", "--lang", "en")
+        assert code == 0
+        assert "2023→2024" in out
+        assert "Weak two years running" in out
+
+    def test_compare_years_with_an_absent_year_exits_2(self):
+        """A year with no data is a usage error."""
+        code, _, err = call("compare-years", "--rules", DEFAULT, COUNTY, "--from", "2019", "--to", "2024")
+        assert code == 2
+        assert "2019" in err
+
+    def test_summary_with_bad_rows_exits_1(self):
+        """summary over a file with broken rows still summarises the rest, exit 1."""
+        code, out, _ = call("summary", "--rules", DEFAULT, BROKEN)
+        assert code == 1
+        assert "ceil(10%" in out
+
+
+class TestUsage:
+    @pytest.mark.parametrize("argv", [[], ["bogus"], ["evaluate", COUNTY], ["explain", "--rules", DEFAULT, COUNTY]])
+    def test_usage_errors_exit_2(self, argv):
+        """Missing or unknown arguments: exit 2 with a usage line."""
+        code, _, err = call(*argv)
+        assert code == 2
+        assert "usage" in err
+
+    def test_help_and_version_exit_0(self):
+        """--help and --version print and exit 0."""
+        assert call("--help")[0] == 0
+        code, out, _ = call("--version")
+        assert code == 0
+        assert out.startswith("tierlib ")
