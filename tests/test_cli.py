@@ -44,7 +44,7 @@ class TestCheck:
         assert printed == expected
 
     def test_all_problems_of_a_file_are_printed_at_once(self, tmp_path):
-        """Three mistakes in one file: three lines."""
+        """Three edits, four problems (a dimension max also breaks the total): all printed."""
         text = Path(DEFAULT).read_text(encoding="utf-8")
         text = text.replace("max: 15}", "max: 16}", 1).replace("以上: 90}", "以上: 70}").replace("when: not has_venue", "when: not has_venu")
         path = tmp_path / "bad.yaml"
@@ -52,7 +52,7 @@ class TestCheck:
         code, out, _ = call("check", str(path))
         assert code == 2
         codes = [line.split(": ")[1] for line in out.strip().splitlines()]
-        assert sorted(codes) == ["E120", "E122", "E310"]
+        assert sorted(codes) == ["E120", "E121", "E122", "E310"]
         assert "did you mean 'has_venue'?" in out
 
 
