@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from tierlib._load import check, dump, load, loads
 from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
 from tierlib.engine import Engine, facts_sha256, ruleset_sha256
+from tierlib.explain import Explanation, explain
 from tierlib.errors import (
     DataError,
     EngineError,
@@ -31,6 +32,7 @@ __all__ = [
     "Decision",
     "Engine",
     "EngineError",
+    "Explanation",
     "FactError",
     "FiredVeto",
     "Label",
@@ -46,6 +48,7 @@ __all__ = [
     "__version__",
     "check",
     "dump",
+    "explain",
     "facts_sha256",
     "load",
     "loads",

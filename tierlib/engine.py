@@ -390,6 +390,7 @@ class _Run:
                 key=lambda v: (v.precedence, v.effect == "unrated", index.get(v.tier or lowest, 0)),
             )
         tier = score_tier
+        setter: model.Veto | None = None  # the cap or requirement that set the final tier
         if winner is not None:
             tier = None if winner.effect == "unrated" else (winner.tier or lowest)
         elif tier is not None:
@@ -399,17 +400,15 @@ class _Run:
                 for v in applied:
                     assert v.tier is not None
                     if v.effect == "cap" and index[tier] < index[v.tier]:
-                        tier, changed = v.tier, True
+                        tier, changed, setter = v.tier, True, v
                     elif v.effect == "require" and index[tier] <= index[v.tier]:
                         below = index[v.tier] + 1
-                        tier, changed = (
-                            (rs.tiers[below].id if below < len(rs.tiers) else None),
-                            True,
-                        )
+                        tier = rs.tiers[below].id if below < len(rs.tiers) else None
+                        changed, setter = True, v
                         break
         out: list[FiredVeto] = []
         for v in applied:
-            is_decisive = v is winner or (winner is None and v.effect in ("cap", "require"))
+            is_decisive = v is winner or v is setter
             out.append(
                 FiredVeto(
                     v.id,

@@ -1,0 +1,20 @@
+"""Explain one village's tier with tierlib: ``python examples/explain_one.py [ID] [zh|en]``."""
+
+import sys
+from pathlib import Path
+
+import tierlib
+
+HERE = Path(__file__).resolve().parent
+org_id = sys.argv[1] if len(sys.argv) > 1 else "AP-03-008"
+lang = sys.argv[2] if len(sys.argv) > 2 else "zh"
+
+ruleset = tierlib.load(HERE.parent / "rules" / "default.yaml")
+with tierlib.Engine(ruleset) as engine:
+    rows = [org for _, org in tierlib.read_organizations(HERE / "county.csv")]
+    village = max(
+        (o for o in rows if isinstance(o, tierlib.Organization) and o.id == org_id),
+        key=lambda o: o.year or 0,
+    )
+    decision = engine.evaluate(village)
+print(tierlib.explain(decision, ruleset).text(lang))

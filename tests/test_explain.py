@@ -1,0 +1,383 @@
+"""Explanations: decisive reason first, located steps, both languages, canonical renderings."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from tierlib import _score, engine, load, loads
+from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
+from tierlib.engine import Engine
+from tierlib.errors import Location
+from tierlib.explain import Explanation, explain
+from tierlib.model import FactValue, Organization, RuleSet
+from tierlib.render import to_html, to_json, to_markdown, to_text, width
+
+RULES = Path(__file__).resolve().parent.parent / "rules" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def default() -> Iterator[tuple[RuleSet, Engine]]:
+    ruleset = load(RULES)
+    with Engine(ruleset) as eng:
+        yield ruleset, eng
+
+
+def village(drop: tuple[str, ...] = (), name: str = "张村", **overrides: FactValue) -> Organization:
+    """A village of the default scheme scoring 100 with no veto, changed by ``overrides``."""
+    facts: dict[str, FactValue] = {
+        "has_industry_plan": True, "has_leading_industry": True,
+        "leading_industry_income_share": Fraction("0.6"), "road_hardened": True,
+        "road_to_groups": True, "road_lights": True, "road_maintained": True,
+        "water_safe": True, "water_tap": True, "has_cooperative": True,
+        "coop_household_share": Fraction("0.4"), "income_per_capita": Fraction(9000),
+        "income_growth": Fraction("0.1"), "sanitation_points": Fraction(8),
+        "green_coverage": Fraction("0.3"), "waste_collection": True, "governance_ok": True,
+        "medical_enrolment": Fraction("0.96"), "culture_points": Fraction(5),
+        "big_ceremonies": False, "superstition_incidents": Fraction(0),
+        "two_committees_complete": True, "team_united": True, "has_woman_member": True,
+        "open_party_affairs": True, "open_village_affairs": True, "open_finance": True,
+        "satisfaction": Fraction("0.95"), "secretary_vacant_months": Fraction(0),
+        "election_bribery": False, "clan_interference": False, "has_venue": True,
+        "collective_income": Fraction(80000),
+    }  # fmt: skip
+    facts.update(overrides)
+    for key in drop:
+        del facts[key]
+    return Organization(id="V-001", name=name, type="village", year=2024, facts=facts)
+
+
+# 100 − 5 (committees incomplete) − 1.5 (culture 3.5 of 5) = 93.5: 一类 by score alone.
+VETOED: dict[str, FactValue] = {"two_committees_complete": False, "culture_points": Fraction("3.5")}
+# 100 − 4.1 (culture 0.9) − 3 (disunited) − 3 (no woman member) − 4 (sanitation 4) = 85.9: 二类.
+SECOND: dict[str, FactValue] = {
+    "culture_points": Fraction("0.9"),
+    "team_united": False,
+    "has_woman_member": False,
+    "sanitation_points": Fraction(4),
+}
+# 100 − 4.1 − 3 − 3 − 4 (satisfaction 75% gives 3 of 7) = 85.9, capped at 三类.
+CAPPED: dict[str, FactValue] = {
+    **SECOND,
+    "sanitation_points": Fraction(8),
+    "satisfaction": Fraction("0.75"),
+}
+
+
+def run(default: tuple[RuleSet, Engine], org: Organization) -> tuple[Decision, Explanation]:
+    ruleset, eng = default
+    decision = eng.evaluate(org)
+    return decision, explain(decision, ruleset)
+
+
+def locations(e: Explanation) -> list[str]:
+    out = [r.at for r in e.reasons] + [i.at for i in e.indicators]
+    out += [s.at for i in e.indicators for s in i.steps]
+    return out + [x.at for x in (*e.dimensions, *e.score, *e.flags)]
+
+
+def stored(decision: Decision) -> Decision:
+    """The decision rebuilt from its stored JSON trace (inputs keep their recorded order)."""
+    data = json.loads(json.dumps(decision.to_dict(), ensure_ascii=False))
+
+    def loc(at: str) -> Location:
+        file, line, col = at.rsplit(":", 2)
+        return Location(file, int(line), int(col))
+
+    def num(x: str | None) -> Fraction | None:
+        return None if x is None else Fraction(x)
+
+    trace = tuple(
+        TraceEvent(
+            e["kind"],
+            e["id"],
+            loc(e["at"]),
+            tuple(e.get("inputs", {}).items()),
+            e["result"],
+            e.get("note", ""),
+            e.get("parent", ""),
+        )
+        for e in data["trace"]
+    )
+    org = data["org"]
+    return Decision(
+        org_id=org["id"],
+        org_name=org["name"],
+        org_type=org["type"],
+        year=org["year"],
+        status=data["status"],
+        tier=data["tier"],
+        score=num(data["score"]),
+        raw_score=num(data["raw_score"]),
+        score_tier=data["score_tier"],
+        dimensions={k: Fraction(v) for k, v in data["dimensions"].items()},
+        points={k: num(v) for k, v in data["points"].items()},
+        vetoes=tuple(FiredVeto(**v) for v in data["vetoes"]),
+        flags=tuple(data["flags"]),
+        missing=tuple(MissingInput(**m) for m in data["missing"]),
+        trace=trace,
+        provenance=Provenance(**data["provenance"]),
+        county=org["county"],
+        township=org["township"],
+    )
+
+
+class TestExplain:
+    def test_force_veto_that_overrode_a_class1_score_comes_first(self, default):
+        """A force veto is the headline and the first reason, with the score-alone tier."""
+        decision, e = run(default, village(**VETOED))
+        expected = ("class1", "class4")
+        assert expected == (decision.score_tier, decision.tier)
+        zh = "一票否决：班子配备不齐（软弱涣散），定为四类；仅按得分 93.5 分本应为一类。"
+        en = (
+            "Veto: Leadership team incomplete (weak and lax) forced Class 4; "
+            "the score alone, 93.5, would have been Class 1."
+        )
+        assert (zh, en) == (e.headline.zh, e.headline.en)
+        expected = ("team_incomplete", "decisive")
+        assert expected == (e.reasons[0].id, e.reasons[0].state)
+        assert zh == e.text("zh").splitlines()[1]
+        assert en == e.text("en").splitlines()[1]
+
+    def test_veto_reason_gives_its_facts_and_location(self, default):
+        """The decisive reason carries the fact that triggered it and its rule location."""
+        _, e = run(default, village(**VETOED))
+        reason, fact = e.reasons[0], e.reasons[0].facts[0]
+        expected = ("two_committees_complete", "false", "否", "no")
+        assert expected == (fact.name, fact.value, fact.shown("zh"), fact.shown("en"))
+        lines = RULES.read_text(encoding="utf-8").splitlines()
+        line = int(reason.at.rsplit(":", 2)[1])
+        assert "id: team_incomplete" in lines[line - 1]
+
+    def test_outweighed_force_veto_is_marked_and_ranked_after(self, default):
+        """With two force vetoes the higher precedence decides and the other is outweighed."""
+        _, e = run(default, village(**VETOED, election_bribery=True))
+        expected = [("election_bribery", "decisive"), ("team_incomplete", "outweighed")]
+        assert expected == [(r.id, r.state) for r in e.reasons]
+        summary = "applies, but outweighed by “Vote buying at the election”"
+        assert summary == e.reasons[1].summary.en
+
+    def test_cap_names_the_cap_and_the_score_tier(self, default):
+        """A cap that lowered the tier is the headline, with the tier the score gave."""
+        decision, e = run(default, village(**CAPPED))
+        expected = ("class2", "class3")
+        assert expected == (decision.score_tier, decision.tier)
+        zh = "封顶：群众满意度低于80%，最高定为三类，定为三类（仅按得分 85.9 分为二类）。"
+        en = (
+            "Cap: Satisfaction below 80% caps the tier at Class 3, so Class 3 "
+            "(the score alone, 85.9, gives Class 2)."
+        )
+        assert (zh, en) == (e.headline.zh, e.headline.en)
+        expected = ("satisfaction_cap", "decisive")
+        assert expected == (e.reasons[0].id, e.reasons[0].state)
+
+    def test_next_tier_hint_is_exact_and_names_the_cap_that_blocks_it(self, default):
+        """The next-tier hint gives the exact points and says the cap blocks it regardless."""
+        _, e = run(default, village(**CAPPED))
+        assert e.next_tier is not None
+        expected = ("class1", "4.1")
+        assert expected == (e.next_tier.tier, e.next_tier.gap)
+        text = (
+            "距一类还差 4.1 分；但「群众满意度低于80%，最高定为三类」使其即使达到该分数也不能晋档"
+        )
+        assert text == e.next_tier.text.zh
+
+    def test_requirement_not_met_lowers_the_tier(self, default):
+        """An unmet requirement of 一类 is the headline and lowers the tier to 二类."""
+        _, e = run(default, village(collective_income=Fraction(30000)))
+        zh = "一类须村集体经济收入5万元以上，未满足，降为二类（仅按得分 100 分为一类）。"
+        en = (
+            "Requirement not met: Class 1 needs a collective income of at least 50,000 yuan; "
+            "lowered to Class 2 (the score alone, 100, gives Class 1)."
+        )
+        assert (zh, en) == (e.headline.zh, e.headline.en)
+        expected = ("class1_needs_collective_income", "decisive")
+        assert expected == (e.reasons[0].id, e.reasons[0].state)
+
+    def test_plain_score_names_the_policy_bounds(self, default):
+        """Without a veto the headline gives the score and the bounds in the policy's words."""
+        _, e = run(default, village(**SECOND))
+        zh = "得分 85.9 分（90 分以上为一类，80 分以上为二类），定为二类。"
+        en = "Score 85.9 (Class 1: at least 90; Class 2: at least 80): Class 2."
+        assert (zh, en) == (e.headline.zh, e.headline.en)
+        assert e.next_tier is not None
+        expected = ("距一类还差 4.1 分", "4.1 more points needed for Class 1", ())
+        assert expected == (e.next_tier.text.zh, e.next_tier.text.en, e.next_tier.blocked_by)
+
+    def test_cap_above_the_score_tier_is_outweighed(self, default):
+        """A cap above the tier the score already gives decides nothing."""
+        low = {"culture_points": Fraction(0), "income_per_capita": Fraction(1000)}
+        _, e = run(default, village(**low, satisfaction=Fraction("0.7"), governance_ok=False))
+        expected = [("satisfaction_cap", "outweighed")]
+        assert expected == [(r.id, r.state) for r in e.reasons]
+
+    def test_above_bound_renders_as_the_policy_word(self):
+        """A tier written with 超过 reads "超过 90 分" / "above 90", never "90 分以上"."""
+        text = RULES.read_text(encoding="utf-8")
+        text = text.replace("en: Class 1}, 以上: 90}", "en: Class 1}, 超过: 90}")
+        ruleset = loads(text, str(RULES))
+        with Engine(ruleset) as eng:
+            org = village(culture_points=Fraction(0), sanitation_points=Fraction(3))
+            e = explain(eng.evaluate(org), ruleset)
+        zh = "得分 90 分（超过 90 分为一类，80 分以上为二类），定为二类。"
+        en = "Score 90 (Class 1: above 90; Class 2: at least 80): Class 2."
+        assert (zh, en) == (e.headline.zh, e.headline.en)
+        assert e.next_tier is not None
+        expected = ("0.1", False)  # the next score above 90 at one decimal
+        assert expected == (e.next_tier.gap, e.next_tier.strict)
+
+    def test_pending_with_a_missing_veto_input_says_what_waits(self, default):
+        """A veto whose input is missing makes the result pending, and the headline says why."""
+        decision, e = run(default, village(drop=("has_venue",)))
+        expected_status = "pending"
+        assert expected_status == decision.status
+        zh = (
+            "待定：否决项「无活动场所」缺少有活动场所，无法判定；"
+            "补齐后才能定级（按现有得分 100 分为一类）。"
+        )
+        en = (
+            "Pending: veto “No meeting venue” cannot be decided without Has a meeting venue; "
+            "the tier waits until they are supplied (the score so far, 100, gives Class 1)."
+        )
+        assert (zh, en) == (e.headline.zh, e.headline.en)
+        expected = ("no_venue", "undetermined")
+        assert expected == (e.reasons[0].id, e.reasons[0].state)
+        assert e.next_tier is None
+
+    @pytest.mark.parametrize(
+        ("fact", "indicator", "points", "policy", "status"),
+        [
+            ("sanitation_points", "sanitation", "0", "zero", "rated"),
+            ("green_coverage", "greening", None, "rescale", "rated"),
+            ("satisfaction", "satisfaction", None, "pending", "pending"),
+        ],
+    )
+    def test_missing_indicator_shows_its_policy(
+        self, default, fact, indicator, points, policy, status
+    ):
+        """A missing indicator input is disclosed with what its policy did."""
+        decision, e = run(default, village(drop=(fact,)))
+        line = next(i for i in e.indicators if i.id == indicator)
+        assert (points, policy, status) == (line.points, line.policy, decision.status)
+        assert line.missing is not None
+        expected = [(fact, "missing")]
+        assert expected == [(f.name, f.value) for f in line.facts]
+
+    def test_missing_zero_policy_is_disclosed_in_words(self, default):
+        """The zero policy says 0 points were given and which input was missing."""
+        _, e = run(default, village(drop=("sanitation_points",)))
+        line = next(i for i in e.indicators if i.id == "sanitation")
+        assert line.missing is not None
+        expected = "缺数据：按 0 分计，予以披露（缺少环境卫生评分）"
+        assert expected == line.missing.zh
+
+    def test_rescaled_score_line_gives_the_factor(self, default):
+        """Leaving out a rescaled indicator adds a score line with the exact factor."""
+        _, e = run(default, village(drop=("green_coverage",), culture_points=Fraction(2)))
+        line = next(s for s in e.score if s.kind == "rescale")
+        expected = "剔除村庄绿化后按 ×100/94 折算：91 → ≈96.808511"
+        assert expected == line.label.zh
+
+    def test_every_location_exists_in_the_rule_file(self, default):
+        """Every location in an explanation points inside the rule file."""
+        lines = RULES.read_text(encoding="utf-8").splitlines()
+        orgs = [village(**VETOED), village(**CAPPED), village(drop=("has_venue", "green_coverage"))]
+        for org in orgs:
+            _, e = run(default, org)
+            for at in locations(e):
+                file, line, col = at.rsplit(":", 2)
+                assert str(RULES) == file
+                assert 1 <= int(line) <= len(lines)
+                assert 1 <= int(col) <= len(lines[int(line) - 1]) + 1
+
+    def test_texts_have_no_untranslated_placeholders(self, default):
+        """zh and en texts hold no template fields, None, or engine notes left in English."""
+        orgs = [village(**VETOED), village(**CAPPED), village(drop=("satisfaction",))]
+        incidents = Fraction(2)
+        orgs.append(
+            village(drop=("green_coverage", "sanitation_points"), superstition_incidents=incidents)
+        )
+        english = re.compile(
+            r"\b(not met|met|band|linear|assessed|decisive|outweighed|missing|true|false)\b"
+        )
+        for org in orgs:
+            _, e = run(default, org)
+            zh, en = e.text("zh"), e.text("en")
+            for text in (zh, en):
+                assert not re.search(r"\{\w*\}|\bNone\b", text)
+            located = ".yaml", "sha256"
+            body = [line for line in zh.splitlines() if not any(w in line for w in located)]
+            expected: list[str] = []
+            assert expected == english.findall("\n".join(body))
+            assert expected == re.findall(r"[\u4e00-\u9fff]", en.replace(org.name, ""))
+
+    def test_explain_does_not_mutate_or_reevaluate(self, default, monkeypatch):
+        """explain works from a stored trace alone, leaves it unchanged and evaluates nothing."""
+        ruleset, _ = default
+        decision, expected = run(default, village(**CAPPED))
+        again = stored(decision)
+        before = again.to_json()
+
+        def boom(*args: object, **kwargs: object) -> None:
+            raise AssertionError("explain must not evaluate")
+
+        monkeypatch.setattr(Engine, "evaluate", boom)
+        monkeypatch.setattr(engine._Run, "decide", boom)
+        monkeypatch.setattr(_score, "points", boom)
+        assert expected == explain(again, ruleset)
+        assert before == again.to_json()
+
+
+class TestRender:
+    def test_json_is_byte_identical_across_evaluations(self, default):
+        """Two evaluations of the same input give byte-identical explanation JSON."""
+        ruleset, eng = default
+        expected = to_json(explain(eng.evaluate(village(**VETOED)), ruleset))
+        with Engine(load(RULES)) as fresh:
+            actual = to_json(explain(fresh.evaluate(village(**VETOED)), ruleset))
+        assert expected == actual
+        assert actual.endswith("}\n")
+        data = json.loads(actual)
+        headline = "一票否决：班子配备不齐（软弱涣散），定为四类；仅按得分 93.5 分本应为一类。"
+        assert headline == data["headline"]["zh"]
+
+    def test_html_escapes_facts_and_labels(self):
+        """A rule-file label and an organization name containing <script> are escaped."""
+        text = RULES.read_text(encoding="utf-8")
+        text = text.replace("班子配备不齐（软弱涣散）", "<script>alert(1)</script>")
+        ruleset = loads(text, str(RULES))
+        with Engine(ruleset) as eng:
+            org = village(name="<script>x()</script>", **VETOED)
+            page = to_html(explain(eng.evaluate(org), ruleset), "zh")
+        assert "<script" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "&lt;script&gt;x()&lt;/script&gt;" in page
+        assert page.startswith("<!DOCTYPE html>")
+
+    def test_text_aligns_chinese_by_display_width(self, default):
+        """Indicator rows put their rule location at the same display column."""
+        _, e = run(default, village(**VETOED))
+        text = to_text(e, "zh")
+        rows = [line for line in text.splitlines() if line.endswith((":153:5", ":60:5"))]
+        columns = {width(line[: line.index(str(RULES))]) for line in rows}
+        expected = 1
+        assert expected == len(columns)
+        assert "\x1b" not in text
+
+    def test_width_counts_wide_characters_twice(self):
+        """Wide CJK characters take two columns, ASCII one."""
+        expected = (4, 3, 6)
+        assert expected == (width("一类"), width("abc"), width("一类ab"))
+
+    def test_markdown_escapes_table_pipes(self):
+        """A pipe in a rule-file label does not split a Markdown table row."""
+        text = RULES.read_text(encoding="utf-8").replace("班子配备不齐（软弱涣散）", "班子|不齐")
+        ruleset = loads(text, str(RULES))
+        with Engine(ruleset) as eng:
+            page = to_markdown(explain(eng.evaluate(village(**VETOED)), ruleset), "zh")
+        assert "班子\\|不齐" in page

@@ -1,0 +1,560 @@
+"""Why an organization got its tier: a pure reduction of a decision's trace.
+
+:func:`explain` reads only the :class:`~tierlib.decision.Decision` (its trace and outcome) and
+the labels and bounds of the rule set; it never evaluates a rule again and does no I/O. The
+:class:`Explanation` holds both languages — every sentence comes from one template pair in
+``_PHRASES`` — so one structure renders as Chinese or English text, JSON or HTML (see
+:mod:`tierlib.render`). The decisive reason comes first, as in the headline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import Literal, TypeAlias
+
+import attrs
+
+from tierlib import model
+from tierlib.decision import Decision, Provenance, TraceEvent, fmt
+
+Lang: TypeAlias = Literal["zh", "en"]
+State: TypeAlias = Literal["decisive", "outweighed", "undetermined", "applies"]
+
+
+@attrs.frozen
+class Text:
+    """One phrase in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: Lang) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@attrs.frozen
+class Fact:
+    """A value that was used, as the trace recorded it (``true``, ``0.9``, ``missing`` …)."""
+
+    name: str
+    label: Text
+    value: str
+    unit: str = ""
+
+    def shown(self, lang: Lang) -> str:
+        if self.value in ("true", "false", "missing", "excluded"):
+            return _t(self.value).get(lang)
+        unit = _t("unit." + self.unit).get(lang) if f"unit.{self.unit}" in _PHRASES else self.unit
+        return f"{self.value} {unit}".strip()
+
+
+@attrs.frozen
+class Reason:
+    """A veto, cap or requirement that applied or could not be determined."""
+
+    id: str
+    effect: str
+    tier: str | None
+    label: Text
+    state: State
+    summary: Text
+    facts: tuple[Fact, ...]
+    at: str
+    source: str = ""
+
+
+@attrs.frozen
+class Step:
+    """One checklist item, deduction, band or method step of an indicator."""
+
+    id: str
+    label: Text
+    points: str
+    how: Text
+    facts: tuple[Fact, ...]
+    at: str
+
+
+@attrs.frozen
+class IndicatorLine:
+    id: str
+    label: Text
+    dimension: Text
+    points: str | None  # None: left out (rescale) or pending
+    max: str
+    method: Text
+    facts: tuple[Fact, ...]
+    steps: tuple[Step, ...]
+    missing: Text | None  # what the missing-data policy did
+    at: str
+    policy: str = ""  # zero / rescale / pending when an input was missing
+    bonus: bool = False
+    source: str = ""
+
+
+@attrs.frozen
+class Line:
+    """A dimension subtotal, a step of the score or a flag: a labelled value at a location."""
+
+    kind: Literal["dimension", "raw", "rescale", "round", "tier", "flag"]
+    id: str
+    label: Text
+    value: str  # points, the score after the step, or the flag's state (raised/undetermined)
+    at: str
+    max: str = ""
+    facts: tuple[Fact, ...] = ()
+    note: Text | None = None  # a flag's escalation
+
+
+@attrs.frozen
+class NextTier:
+    """Points the score needs for the next better tier, and what blocks it regardless."""
+
+    tier: str | None  # None: already the best tier by score
+    label: Text | None
+    gap: str | None
+    strict: bool  # the bound is "above" and unrounded: strictly more than ``gap`` is needed
+    blocked_by: tuple[Text, ...]
+    text: Text
+
+
+@attrs.frozen
+class Explanation:
+    """Everything a township worker needs to understand one decision, in zh and en."""
+
+    org_id: str
+    org_name: str
+    status: str
+    tier: str | None
+    outcome: Text
+    total: str | None
+    headline: Text
+    reasons: tuple[Reason, ...]
+    indicators: tuple[IndicatorLine, ...]
+    dimensions: tuple[Line, ...]
+    score: tuple[Line, ...]
+    flags: tuple[Line, ...]
+    provenance: Provenance
+    next_tier: NextTier | None
+
+    def text(self, lang: Lang) -> str:
+        """Plain aligned text in ``lang`` (see :func:`tierlib.render.to_text`)."""
+        from tierlib.render import to_text
+
+        return to_text(self, lang)
+
+
+# fmt: off
+_PHRASES: dict[str, tuple[str, str]] = {
+    "true": ("是", "yes"), "false": ("否", "no"), "missing": ("缺失", "missing"),
+    "excluded": ("剔除", "excluded"), "unit.元": ("元", "yuan"), "unit.月": ("月", "months"),
+    "unit.次": ("次", "times"), "unit.分": ("分", ""), "pending": ("待定", "pending"),
+    "unrated": ("不定级", "not rated"), "bonus": ("加分", "Bonus"), "score": ("得分", "score"),
+    "points": ("{x}得分", "{x} points"), "subtotal": ("{x}小计", "{x} subtotal"),
+    "linear": ("线性折算", "linear"), "bands": ("分档计分", "bands"),
+    "checklist": ("逐项计分", "checklist"), "deductions": ("扣分制", "deductions"),
+    "all_or_nothing": ("全有或全无", "all or nothing"), "per_unit": ("按次计分", "per unit"),
+    "assessed": ("评定分", "assessed"),
+    "policy.zero": ("缺数据：按 0 分计，予以披露", "data missing: scored 0, disclosed"),
+    "policy.rescale": ("缺数据：本项剔除，总分按比例折算", "data missing: left out, rescaled"),
+    "policy.pending": ("缺数据：结果待定", "data missing: the result waits"),
+    "needs": ("{x}（缺少{f}）", "{x} (needs {f})"), "half_up": ("四舍五入", "half up"),
+    "half_even": ("四舍六入五成双", "half to even"), "down": ("舍去", "down"), "up": ("进一", "up"),
+    "at_least": ("{n}{u}以上", "at least {n}{u}"), "above": ("超过 {n}{u}", "above {n}{u}"),
+    "below": ("低于 {n}{u}", "below {n}{u}"), "at_most": ("不超过 {n}{u}", "at most {n}{u}"),
+    "undecided": ("缺少{f}，无法判定", "cannot be decided without {f}"),
+    "applies": ("已触发，但结果待定", "applies, but the result is pending"),
+    "beaten": ("已触发，但由「{by}」决定", "applies, but outweighed by “{by}”"),
+    "idle": ("已触发，但未改变结果（{t}）", "applies, but does not change the result ({t})"),
+    "eff.force": ("一票否决，定为{t}", "veto: forces {t}"),
+    "eff.unrated": ("不予定级", "not rated"), "eff.cap": ("封顶：最高定为{t}", "cap: at best {t}"),
+    "eff.require": ("未满足：不能定为{t}", "requirement not met: cannot be {t}"),
+    "alone": ("仅按得分 {s} 分本应为{t}", "the score alone, {s}, would have been {t}"),
+    "alone.same": ("按得分 {s} 分亦为{t}", "the score alone, {s}, gives {t} too"),
+    "h.force": ("一票否决：{r}，定为{t}；{alone}。", "Veto: {r} forced {t}; {alone}."),
+    "h.unrated": ("不予定级：{r}；{alone}。", "Not rated: {r}; {alone}."),
+    "got": ("（仅按得分 {s} 分为{t}）", " (the score alone, {s}, gives {t})"),
+    "h.cap": ("封顶：{r}，定为{t}{got}。", "Cap: {r}, so {t}{got}."),
+    "lowered": ("降为{t}", "lowered to {t}"),
+    "h.require": ("{r}，未满足，{verb}{got}。", "Requirement not met: {r}; {verb}{got}."),
+    "h.low": ("不予定级：得分 {s} 分，未达最低类别{t}（{b}）。",
+             "Not rated: the score {s} is below the lowest tier, {t} ({b})."),
+    "h.score": ("得分 {s} 分（{rule}），定为{t}。", "Score {s} ({rule}): {t}."),
+    "rule": ("{b}为{t}", "{t}: {b}"),
+    "p.ind": ("指标「{x}」缺少{f}", "indicator “{x}” has no data for {f}"),
+    "p.veto": ("否决项「{x}」缺少{f}，无法判定", "veto “{x}” cannot be decided without {f}"),
+    "p.all": ("所有指标均缺数据而被剔除", "every indicator was left out for missing data"),
+    "p.score": ("按现有得分 {s} 分为{t}", "the score so far, {s}, gives {t}"),
+    "p.fired": ("已触发：{x}", "already applies: {x}"),
+    "h.pending": ("待定：{x}；补齐后才能定级{tail}。",
+                 "Pending: {x}; the tier waits until they are supplied{tail}."),
+    "tail": ("（{x}）", " ({x})"), "met": ("符合", "met"), "not met": ("不符合", "not met"),
+    "deducted": ("扣分", "deducted"), "not deducted": ("不扣分", "not deducted"),
+    "each": ("每次 {p} 分", "{p} each"),
+    "each.max": ("每次 {p} 分，至多 {m} 分", "{p} each, at most {m}"),
+    "otherwise": ("其他", "otherwise"), "no band": ("未落入任何一档", "no band matched"),
+    "by condition": ("按条件落档", "by condition"), "in range": ("落入本档", "in range"),
+    "line": ("{lo} 得 0 分，{hi} 得满分，其间线性", "{lo} → 0, {hi} → full marks, linear between"),
+    "raw": ("各项合计 {b} 分，加分 {x} 分", "indicators {b}, bonus {x}"),
+    "rescale": ("剔除{x}后按 ×{k} 折算：{b} → {s}", "{x} left out, rescaled ×{k}: {b} → {s}"),
+    "round": ("保留 {d} 位小数（{m}）：{b} → {s}", "rounded to {d} decimal(s), {m}: {b} → {s}"),
+    "by score": ("按得分定为{t}（{rule}）", "by score alone: {t} ({rule})"),
+    "by score.none": ("按得分不予定级（低于所有类别）", "by score: not rated (below every tier)"),
+    "escalate": ("连续 {n} 次：{x}", "{n} in a row: {x}"), "quoted": ("「{x}」", "“{x}”"),
+    "top": ("按得分已是{t}", "already {t} by score"),
+    "top.blocked": ("按得分已是{t}；但{x}使其不按得分定级",
+                   "already {t} by score; but {x} overrides the score"),
+    "gap": ("距{t}还差 {g} 分", "{g} more points needed for {t}"),
+    "gap.strict": ("距{t}还需超过 {g} 分", "more than {g} more points needed for {t}"),
+    "blocked": ("{x}；但{b}使其即使达到该分数也不能晋档",
+               "{x}; but {b} blocks it whatever the score"),
+}
+# fmt: on
+
+
+def _t(key: str, **args: Text | str) -> Text:
+    """The phrase ``key`` in both languages, each with the arguments in its own language."""
+    zh, en = _PHRASES[key]
+    return Text(
+        zh.format(**{k: v.zh if isinstance(v, Text) else v for k, v in args.items()}),
+        en.format(**{k: v.en if isinstance(v, Text) else v for k, v in args.items()}),
+    )
+
+
+def _join(texts: Sequence[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:
+    return Text(zh_sep.join(t.zh for t in texts), en_sep.join(t.en for t in texts))
+
+
+def _label(label: model.Label) -> Text:
+    return Text(label.zh, label.en or label.zh)
+
+
+def bound_text(word: str, value: Fraction, unit: str = "分") -> Text:
+    """``90 分以上`` / ``at least 90``: a bound in the policy's own boundary words."""
+    u = _t("unit." + unit) if f"unit.{unit}" in _PHRASES else Text(unit, unit)
+    u = Text(f" {u.zh}" if u.zh else "", f" {u.en}" if u.en else "")
+    return _t(word, n=fmt(value), u=u)
+
+
+def _range_text(rng: model.Bound, unit: str) -> Text:
+    words = ("at_least", "above", "below", "at_most")
+    parts = [bound_text(w, v, unit) for w in words if (v := getattr(rng, w)) is not None]
+    return _join(parts, "、", " and ")
+
+
+class _Ctx:
+    """Look-ups over the rule set and the decision's trace."""
+
+    def __init__(self, d: Decision, rs: model.RuleSet) -> None:
+        self.d, self.rs = d, rs
+        self.tiers = {t.id: t for t in rs.tiers}
+        self.index = {t.id: k for k, t in enumerate(rs.tiers)}
+        self.inds = {i.id: i for i in rs.indicators}
+        self.dims = {x.id: x for x in rs.dimensions}
+        self.vetoes = {v.id: v for v in rs.vetoes}
+
+    def events(self, *kinds: str) -> list[TraceEvent]:
+        return [e for e in self.d.trace if e.kind in kinds]
+
+    def tier(self, tier_id: str | None) -> Text:
+        t = self.tiers.get(tier_id or "")
+        return (
+            _label(t.label) if t else _t("unrated") if tier_id is None else Text(tier_id, tier_id)
+        )
+
+    def fact(self, name: str, value: str = "") -> Fact:
+        spec = self.rs.facts.get(name)
+        if spec is not None:
+            label = _label(spec.label) if spec.label else Text(name, name)
+            return Fact(name, label, value, spec.unit or "")
+        head, _, rest = name.partition(".")
+        if name == "score":
+            return Fact(name, _t("score"), value)
+        if head == "points" and rest in self.inds:
+            return Fact(name, _t("points", x=_label(self.inds[rest].label)), value)
+        if head == "dimension" and rest in self.dims:
+            return Fact(name, _t("subtotal", x=_label(self.dims[rest].label)), value)
+        return Fact(name, Text(name, name), value)
+
+    def facts(self, pairs: Iterable[tuple[str, str]]) -> tuple[Fact, ...]:
+        return tuple(self.fact(n, v) for n, v in pairs)
+
+    def missing_facts(self, ev: TraceEvent) -> list[str]:
+        names = [n for n, v in ev.inputs if v == "missing"]
+        return names or [m.fact for m in self.d.missing if m.indicator == ev.id]
+
+    def effect_tier(self, ev: TraceEvent) -> tuple[str, str | None]:
+        v = self.vetoes.get(ev.id)
+        if v is None:
+            effect, _, tier = ev.result.partition(" ")
+            return effect, tier or None
+        return v.effect, (v.tier or self.rs.tiers[-1].id) if v.effect == "force" else v.tier
+
+    def below(self, tier: str | None) -> str | None:
+        k = self.index.get(tier or "", len(self.rs.tiers)) + 1
+        return self.rs.tiers[k].id if k < len(self.rs.tiers) else None
+
+    def rules(self, tier_id: str) -> Text:
+        """The bound of ``tier_id`` and of the tier just above it, in the policy's words."""
+        k, out = self.index[tier_id], []
+        for t in self.rs.tiers[max(k - 1, 0) : k + 1]:
+            if t.range.lower is not None:
+                b = bound_text("at_least" if t.range.lower[1] else "above", t.range.lower[0])
+            elif k > 0 and (up := self.rs.tiers[k - 1].range.lower) is not None:
+                b = bound_text("below" if up[1] else "at_most", up[0])
+            else:
+                continue
+            out.append(_t("rule", b=b, t=_label(t.label)))
+        return _join(out, "，", "; ")
+
+
+_FORCE = ("force", "unrated")
+_ORDER = {"decisive": 0, "undetermined": 1, "applies": 2, "outweighed": 3}
+
+
+def explain(decision: Decision, ruleset: model.RuleSet) -> Explanation:
+    """The explanation of ``decision`` (pure: reads the trace and the rule set's labels only)."""
+    c = _Ctx(decision, ruleset)
+    reasons = _reasons(c)
+    pending = decision.status == "pending"
+    return Explanation(
+        org_id=decision.org_id,
+        org_name=decision.org_name,
+        status=decision.status,
+        tier=decision.tier,
+        outcome=_t("pending") if pending else c.tier(decision.tier),
+        total=fmt(decision.score) if decision.score is not None else None,
+        headline=_pending(c, reasons) if pending else _headline(c, reasons),
+        reasons=tuple(sorted(reasons, key=lambda r: _ORDER[r.state])),
+        indicators=tuple(_indicator(c, ind) for ind in ruleset.indicators),
+        dimensions=tuple(_dimension(c, ev) for ev in c.events("dimension")),
+        score=_score_lines(c),
+        flags=tuple(_flag(c, ev) for ev in c.events("flag")),
+        provenance=decision.provenance,
+        next_tier=_next_tier(c, reasons),
+    )
+
+
+def _reasons(c: _Ctx) -> list[Reason]:
+    d, evs = c.d, c.events("veto")
+    decisive = [e for e in evs if e.note.endswith("decisive") and e.result != "undetermined"]
+    winner = next((e for e in decisive if c.effect_tier(e)[0] in _FORCE), None)
+    out: list[Reason] = []
+    for ev in evs:
+        effect, tier = c.effect_tier(ev)
+        veto = c.vetoes.get(ev.id)
+        summary = (
+            _t("eff." + effect, t=c.tier(tier)) if f"eff.{effect}" in _PHRASES else Text("", "")
+        )
+        state: State = "decisive"
+        if ev.result == "undetermined":
+            state = "undetermined"
+            f = _join([x.label for x in c.facts(ev.inputs) if x.value == "missing"])
+            summary = _t("undecided", f=f)
+        elif d.status == "pending":
+            state, summary = "applies", _t("applies")
+        elif winner is not None and ev is not winner:
+            state, summary = "outweighed", _t("beaten", by=_veto_label(c, winner.id))
+        elif winner is None:
+            imposed = tier if effect == "cap" else c.below(tier)
+            if d.tier == d.score_tier or imposed != d.tier:  # did not set the tier
+                state, summary = "outweighed", _t("idle", t=c.tier(d.tier))
+        source = (veto.source or "") if veto is not None else ""
+        facts = c.facts(ev.inputs)
+        label = _veto_label(c, ev.id)
+        out.append(Reason(ev.id, effect, tier, label, state, summary, facts, str(ev.loc), source))
+    return out
+
+
+def _veto_label(c: _Ctx, veto_id: str) -> Text:
+    veto = c.vetoes.get(veto_id)
+    return _label(veto.reason) if veto is not None else Text(veto_id, veto_id)
+
+
+def _headline(c: _Ctx, reasons: list[Reason]) -> Text:
+    d = c.d
+    s = fmt(d.score) if d.score is not None else ""
+    final, by_score = c.tier(d.tier), c.tier(d.score_tier)
+    alone = _t("alone.same" if d.score_tier == d.tier else "alone", s=s, t=by_score)
+    got = _t("got", s=s, t=by_score)
+    decisive = [r for r in reasons if r.state == "decisive"]
+    for r in decisive:
+        if r.effect in _FORCE:
+            return _t("h." + r.effect, r=r.label, t=final, alone=alone)
+    for r in decisive:
+        if r.effect == "cap":
+            return _t("h.cap", r=r.label, t=final, got=got)
+    if decisive:
+        verb = _t("lowered", t=final) if d.tier is not None else _t("eff.unrated")
+        return _t("h.require", r=decisive[0].label, verb=verb, got=got)
+    if d.tier is None:
+        low = next((t for t in reversed(c.rs.tiers) if t.range.lower is not None), None)
+        if low is None or low.range.lower is None:
+            return Text("不予定级。", "Not rated.")
+        b = bound_text("at_least" if low.range.lower[1] else "above", low.range.lower[0])
+        return _t("h.low", s=s, t=_label(low.label), b=b)
+    return _t("h.score", s=s, rule=c.rules(d.tier), t=final)
+
+
+def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
+    parts: list[Text] = []
+    for ev in c.events("missing"):
+        if ev.result == "pending" and ev.id in c.inds:
+            f = _join([c.fact(n).label for n in c.missing_facts(ev)])
+            parts.append(_t("p.ind", x=_label(c.inds[ev.id].label), f=f))
+    for r in reasons:
+        if r.state == "undetermined":
+            f = _join([x.label for x in r.facts if x.value == "missing"])
+            parts.append(_t("p.veto", x=r.label, f=f))
+    tails: list[Text] = []
+    if c.d.score is not None:
+        tails.append(_t("p.score", s=fmt(c.d.score), t=c.tier(c.d.score_tier)))
+    fired = [r.label for r in reasons if r.state == "applies"]
+    if fired:
+        tails.append(_t("p.fired", x=_join(fired)))
+    tail = _t("tail", x=_join(tails, "；", "; ")) if tails else Text("", "")
+    return _t("h.pending", x=_join(parts or [_t("p.all")], "；", "; "), tail=tail)
+
+
+def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
+    ev = next((e for e in c.d.trace if e.kind in ("indicator", "missing") and e.id == ind.id), None)
+    dim = c.dims.get(ind.dimension or "")
+    steps = tuple(_step(c, ind, e) for e in c.d.trace if e.kind == "item" and e.parent == ind.id)
+    points, missing, policy, facts = None, None, "", c.facts(ev.inputs if ev else ())
+    if ev is not None and ev.kind == "missing":
+        names = c.missing_facts(ev)
+        pol = _t("policy." + ev.result) if f"policy.{ev.result}" in _PHRASES else _t("missing")
+        missing = _t("needs", x=pol, f=_join([c.fact(n).label for n in names]))
+        points, policy = ("0" if ev.result == "zero" else None), ev.result
+        facts = c.facts((n, "missing") for n in names)
+    elif ev is not None:
+        points = ev.result
+    dim_label = _label(dim.label) if dim is not None else _t("bonus")
+    method = _t(ind.method) if ind.method in _PHRASES else Text(ind.method, ind.method)
+    at, label, source = str(ind.loc if ev is None else ev.loc), _label(ind.label), ind.source or ""
+    return IndicatorLine(
+        ind.id, label, dim_label, points, fmt(ind.max), method, facts, steps, missing, at, policy,
+        ind.bonus, source,
+    )  # fmt: skip
+
+
+def _step(c: _Ctx, ind: model.Indicator, ev: TraceEvent) -> Step:
+    label, how = Text(ev.id, ev.id), Text(ev.note, ev.note)
+    pts, inputs, met = ev.result, ev.inputs, ev.note == "met" or ev.result == "met"
+    items = {i.id: i for i in (ind.checklist or ()) + (ind.deductions or ())}
+    if ev.id in items:
+        item = items[ev.id]
+        label = _label(item.label) if item.label else c.fact(item.id).label
+        if item.per is not None:
+            how = _t("each", p=fmt(item.points))
+        elif ind.deductions is not None:
+            how = _t("deducted" if met else "not deducted")
+        else:
+            how = _t("met" if met else "not met")
+    elif ind.bands is not None:
+        unit = c.rs.facts[ind.bands.fact].unit or ""
+        bands = ind.bands.bands
+        band = next((b for j, b in enumerate(bands) if (b.id or str(j)) == ev.id), None)
+        if band is None:
+            label, how = _t("otherwise"), _t("no band")
+        else:
+            label = _range_text(band.range, unit) if band.range != model.Bound() else label
+            how = _t("by condition" if "by condition" in ev.note else "in range")
+    elif ind.linear is not None:
+        s = ind.linear
+        label, how = c.fact(s.fact).label, _t("line", lo=fmt(s.floor), hi=fmt(s.target))
+    elif ind.per_unit is not None:
+        label = c.fact(ind.per_unit.fact).label
+        how = _t("each.max", p=fmt(ind.per_unit.points), m=fmt(ind.max))
+    elif ind.assessed is not None:
+        label, how = c.fact(ind.assessed.fact).label, _t("assessed")
+    elif ind.all_or_nothing is not None:
+        label, how, pts = (
+            _label(ind.label),
+            _t("met" if met else "not met"),
+            fmt(ind.max) if met else "0",
+        )
+        parent = next((e for e in c.events("indicator") if e.id == ind.id), None)
+        inputs = inputs or (parent.inputs if parent is not None else ())
+    return Step(ev.id, label, pts, how, c.facts(inputs), str(ev.loc))
+
+
+def _dimension(c: _Ctx, ev: TraceEvent) -> Line:
+    dim = c.dims.get(ev.id)
+    label = _label(dim.label) if dim is not None else Text(ev.id, ev.id)
+    return Line("dimension", ev.id, label, ev.result, str(ev.loc), fmt(dim.max) if dim else "")
+
+
+def _score_lines(c: _Ctx) -> tuple[Line, ...]:
+    out: list[Line] = []
+    total = c.rs.scheme.total
+    for ev in c.events("score", "round", "tier"):
+        at, got = str(ev.loc), dict(ev.inputs)
+        if ev.kind == "score":
+            base = got.get("indicators", "0")
+            out.append(
+                Line("raw", ev.id, _t("raw", b=base, x=got.get("bonus", "0")), ev.result, at)
+            )
+            left_out = [
+                c.inds[e.id]
+                for e in c.events("missing")
+                if e.result == "rescale" and e.id in c.inds and not c.inds[e.id].bonus
+            ]
+            if left_out:
+                k = f"{fmt(total)}/{fmt(total - sum((i.max for i in left_out), Fraction(0)))}"
+                names = _join([_label(i.label) for i in left_out])
+                text = _t("rescale", x=names, k=k, b=base, s=ev.result)
+                out.append(Line("rescale", ev.id, text, ev.result, at))
+        elif ev.kind == "round" and (r := c.rs.scheme.rounding) is not None:
+            text = _t("round", d=str(r.digits), m=_t(r.mode), b=got.get("raw", ""), s=ev.result)
+            out.append(Line("round", ev.id, text, ev.result, at))
+        elif ev.kind == "tier":
+            tier_id = ev.result if ev.result in c.tiers else None
+            rule = c.rules(tier_id) if tier_id else Text("", "")
+            text = _t("by score", t=c.tier(tier_id), rule=rule) if tier_id else _t("by score.none")
+            out.append(Line("tier", ev.id, text, ev.result, at))
+    return tuple(out)
+
+
+def _flag(c: _Ctx, ev: TraceEvent) -> Line:
+    flag = next((f for f in c.rs.flags if f.id == ev.id), None)
+    label = _label(flag.label) if flag is not None else Text(ev.id, ev.id)
+    esc = None
+    if flag is not None and flag.escalate is not None:
+        esc = _t("escalate", n=str(flag.escalate.after), x=_label(flag.escalate.action))
+    return Line("flag", ev.id, label, ev.result, str(ev.loc), "", c.facts(ev.inputs), esc)
+
+
+def _next_tier(c: _Ctx, reasons: list[Reason]) -> NextTier | None:
+    d, rs = c.d, c.rs
+    if d.status == "pending" or d.score is None:
+        return None
+    end = c.index.get(d.score_tier or "", len(rs.tiers))
+    better = [t for t in rs.tiers[:end] if t.range.lower is not None]
+    applied = [r for r in reasons if r.state not in ("undetermined", "applies")]
+    if not better:
+        blocked = tuple(_t("quoted", x=r.label) for r in applied if r.state == "decisive")
+        best = c.tier(d.score_tier)
+        text = _t("top.blocked", t=best, x=_join(blocked)) if blocked else _t("top", t=best)
+        return NextTier(None, None, None, False, blocked, text)
+    target = better[-1]
+    assert target.range.lower is not None
+    bound, included = target.range.lower
+    gap, strict = bound - d.score, not included
+    if strict and rs.scheme.rounding is not None:  # the next representable score above it
+        gap, strict = gap + Fraction(1, 10**rs.scheme.rounding.digits), False
+    k = c.index[target.id]
+    hits = [
+        r
+        for r in applied
+        if (r.effect in _FORCE and r.state == "decisive")
+        or (r.effect == "cap" and c.index.get(r.tier or "", k) > k)
+        or (r.effect == "require" and k <= c.index.get(r.tier or "", -1))
+    ]
+    blocked = tuple(_t("quoted", x=r.label) for r in hits)
+    lab, g = _label(target.label), fmt(gap)
+    text = _t("gap.strict" if strict else "gap", t=lab, g=g)
+    if blocked:
+        text = _t("blocked", x=text, b=_join(blocked))
+    return NextTier(target.id, lab, g, strict, blocked, text)
