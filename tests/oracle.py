@@ -78,7 +78,11 @@ def _indicator(ind: model.Indicator, facts):
                 if ranged:
                     lo, hi = band.points
                     if lo != hi:
-                        a = band.range.at_least if band.range.at_least is not None else band.range.above
+                        a = (
+                            band.range.at_least
+                            if band.range.at_least is not None
+                            else band.range.above
+                        )
                         b = band.range.below if band.range.below is not None else band.range.at_most
                         lo = lo + (hi - lo) * min(F1, max(F0, (x - a) / (b - a)))
                     found.append(lo)
@@ -140,7 +144,12 @@ def oracle(rs: model.RuleSet, facts: dict):
         env["score"] = score
         for dim in rs.dimensions:
             env[f"dimension.{dim.id}"] = sum(
-                (points[i.id] or F0 for i in rs.indicators if i.dimension == dim.id and not i.bonus), F0
+                (
+                    points[i.id] or F0
+                    for i in rs.indicators
+                    if i.dimension == dim.id and not i.bonus
+                ),
+                F0,
             )
         env.update({f"points.{k}": v for k, v in points.items() if v is not None})
     else:

@@ -282,7 +282,16 @@ def organization_facts(ruleset, missing=True):
                 constants |= {spec.floor, spec.target}
         if ind.bands is not None:
             for band in ind.bands.bands:
-                constants |= {b for b in (band.range.at_least, band.range.above, band.range.below, band.range.at_most) if b is not None}
+                constants |= {
+                    b
+                    for b in (
+                        band.range.at_least,
+                        band.range.above,
+                        band.range.below,
+                        band.range.at_most,
+                    )
+                    if b is not None
+                }
     for veto in ruleset.vetoes:
         constants |= {n.value for n in _ast.nodes(veto.when) if isinstance(n, _ast.Num)}
     constants = sorted(constants)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import tierlib._yaml
-
 from tierlib.cli import run
 
 DEFAULT = "rules/default.yaml"
@@ -28,7 +27,9 @@ def call(*argv: str) -> tuple[int, str, str]:
 class TestCheck:
     def test_valid_rule_files_exit_0(self):
         """check on the shipped rule files reports ok for each and exits 0."""
-        code, out, _ = call("check", DEFAULT, "rules/central-2012.yaml", "rules/county-overlay.yaml")
+        code, out, _ = call(
+            "check", DEFAULT, "rules/central-2012.yaml", "rules/county-overlay.yaml"
+        )
         assert code == 0
         assert out.count(": ok") == 3
 
@@ -39,14 +40,20 @@ class TestCheck:
             monkeypatch.setattr(tierlib._yaml, "MAX_BYTES", 64)
         code, out, _ = call("check", str(path))
         assert code == 2
-        printed = [line.split(": ")[0] + ": " + line.split(": ")[1] for line in out.strip().splitlines()]
+        printed = [
+            line.split(": ")[0] + ": " + line.split(": ")[1] for line in out.strip().splitlines()
+        ]
         expected = path.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
         assert printed == expected
 
     def test_all_problems_of_a_file_are_printed_at_once(self, tmp_path):
         """Three edits, four problems (a dimension max also breaks the total): all printed."""
         text = Path(DEFAULT).read_text(encoding="utf-8")
-        text = text.replace("max: 15}", "max: 16}", 1).replace("以上: 90}", "以上: 70}").replace("when: not has_venue", "when: not has_venu")
+        text = (
+            text.replace("max: 15}", "max: 16}", 1)
+            .replace("以上: 90}", "以上: 70}")
+            .replace("when: not has_venue", "when: not has_venu")
+        )
         path = tmp_path / "bad.yaml"
         path.write_text(text, encoding="utf-8")
         code, out, _ = call("check", str(path))
@@ -119,14 +126,18 @@ class TestEvaluate:
 class TestExplain:
     def test_explain_in_chinese_names_the_decisive_reason(self):
         """A vetoed village: the veto comes first, in Chinese."""
-        code, out, _ = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--year", "2024")
+        code, out, _ = call(
+            "explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--year", "2024"
+        )
         assert code == 0
         assert "班子配备不齐" in out
         assert out.index("班子配备不齐") < out.index("主导产业")
 
     def test_explain_in_english_as_json(self):
         """--lang en --json gives parseable JSON with provenance."""
-        code, out, _ = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--lang", "en", "--json")
+        code, out, _ = call(
+            "explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--lang", "en", "--json"
+        )
         assert code == 0
         data = json.loads(out)
         assert "village-tiering" in json.dumps(data, ensure_ascii=False)
@@ -159,14 +170,27 @@ class TestPopulationCommands:
 
     def test_compare_years_prints_the_transition_matrix(self):
         """compare-years prints the matrix and the 连续2年 rule."""
-        code, out, _ = call("compare-years", "--rules", DEFAULT, COUNTY, "--from", "2023", "--to", "2024", "--lang", "en")
+        code, out, _ = call(
+            "compare-years",
+            "--rules",
+            DEFAULT,
+            COUNTY,
+            "--from",
+            "2023",
+            "--to",
+            "2024",
+            "--lang",
+            "en",
+        )
         assert code == 0
         assert "2023→2024" in out
         assert "Weak two years running" in out
 
     def test_compare_years_with_an_absent_year_exits_2(self):
         """A year with no data is a usage error."""
-        code, _, err = call("compare-years", "--rules", DEFAULT, COUNTY, "--from", "2019", "--to", "2024")
+        code, _, err = call(
+            "compare-years", "--rules", DEFAULT, COUNTY, "--from", "2019", "--to", "2024"
+        )
         assert code == 2
         assert "2019" in err
 
@@ -178,7 +202,9 @@ class TestPopulationCommands:
 
 
 class TestUsage:
-    @pytest.mark.parametrize("argv", [[], ["bogus"], ["evaluate", COUNTY], ["explain", "--rules", DEFAULT, COUNTY]])
+    @pytest.mark.parametrize(
+        "argv", [[], ["bogus"], ["evaluate", COUNTY], ["explain", "--rules", DEFAULT, COUNTY]]
+    )
     def test_usage_errors_exit_2(self, argv):
         """Missing or unknown arguments: exit 2 with a usage line."""
         code, _, err = call(*argv)

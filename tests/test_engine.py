@@ -6,6 +6,7 @@ import random
 import shutil
 import threading
 from fractions import Fraction
+from pathlib import Path
 
 import attrs
 import pytest
@@ -35,19 +36,38 @@ def default():
 def good_village(**overrides):
     """A strong village of the default scheme: every fact present, no veto."""
     facts = {
-        "has_industry_plan": True, "has_leading_industry": True,
-        "leading_industry_income_share": Fraction("0.6"), "road_hardened": True,
-        "road_to_groups": True, "road_lights": True, "road_maintained": True,
-        "water_safe": True, "water_tap": True, "has_cooperative": True,
-        "coop_household_share": Fraction("0.4"), "income_per_capita": Fraction(9000),
-        "income_growth": Fraction("0.1"), "sanitation_points": Fraction(8),
-        "green_coverage": Fraction("0.3"), "waste_collection": True, "governance_ok": True,
-        "medical_enrolment": Fraction("0.96"), "culture_points": Fraction(5),
-        "big_ceremonies": False, "superstition_incidents": Fraction(0),
-        "two_committees_complete": True, "team_united": True, "has_woman_member": True,
-        "open_party_affairs": True, "open_village_affairs": True, "open_finance": True,
-        "satisfaction": Fraction("0.95"), "secretary_vacant_months": Fraction(0),
-        "election_bribery": False, "clan_interference": False, "has_venue": True,
+        "has_industry_plan": True,
+        "has_leading_industry": True,
+        "leading_industry_income_share": Fraction("0.6"),
+        "road_hardened": True,
+        "road_to_groups": True,
+        "road_lights": True,
+        "road_maintained": True,
+        "water_safe": True,
+        "water_tap": True,
+        "has_cooperative": True,
+        "coop_household_share": Fraction("0.4"),
+        "income_per_capita": Fraction(9000),
+        "income_growth": Fraction("0.1"),
+        "sanitation_points": Fraction(8),
+        "green_coverage": Fraction("0.3"),
+        "waste_collection": True,
+        "governance_ok": True,
+        "medical_enrolment": Fraction("0.96"),
+        "culture_points": Fraction(5),
+        "big_ceremonies": False,
+        "superstition_incidents": Fraction(0),
+        "two_committees_complete": True,
+        "team_united": True,
+        "has_woman_member": True,
+        "open_party_affairs": True,
+        "open_village_affairs": True,
+        "open_finance": True,
+        "satisfaction": Fraction("0.95"),
+        "secretary_vacant_months": Fraction(0),
+        "election_bribery": False,
+        "clan_interference": False,
+        "has_venue": True,
         "collective_income": Fraction(80000),
     }
     facts.update(overrides)
@@ -57,7 +77,12 @@ def good_village(**overrides):
 def _random_facts(ruleset, rng: random.Random):
     """Seeded facts: thresholds and their neighbours, missing values, quiet organizations."""
     constants = sorted(
-        {n.value for _, e, _ in conditions(ruleset) for n in _ast.nodes(e) if isinstance(n, _ast.Num)}
+        {
+            n.value
+            for _, e, _ in conditions(ruleset)
+            for n in _ast.nodes(e)
+            if isinstance(n, _ast.Num)
+        }
     )
     quiet = rng.random() < 0.15  # conditions tend to be false: many match no condition rule
     facts = {}
@@ -65,7 +90,11 @@ def _random_facts(ruleset, rng: random.Random):
         if rng.random() < 0.03:
             continue
         if spec.kind == "boolean":
-            facts[name] = (rng.random() < 0.5) if not quiet else name.startswith(("has_", "team_", "two_", "secretary_competent"))
+            facts[name] = (
+                (rng.random() < 0.5)
+                if not quiet
+                else name.startswith(("has_", "team_", "two_", "secretary_competent"))
+            )
             continue
         low = spec.minimum if spec.minimum is not None else Fraction(0)
         high = spec.maximum if spec.maximum is not None else Fraction(10000)
@@ -90,10 +119,15 @@ class TestOracle:
             with Engine(ruleset) as engine:
                 for k in range(n):
                     facts = _random_facts(ruleset, rng)
-                    org = Organization(id=f"O{k}", type=rng.choice(ruleset.scheme.org_types), facts=facts)
+                    org = Organization(
+                        id=f"O{k}", type=rng.choice(ruleset.scheme.org_types), facts=facts
+                    )
                     d = engine.evaluate(org)
                     status, tier, score, points, fired, flags = oracle(ruleset, facts)
-                    assert (status, tier, score, flags) == (d.status, d.tier, d.score, d.flags), (path, facts)
+                    assert (status, tier, score, flags) == (d.status, d.tier, d.score, d.flags), (
+                        path,
+                        facts,
+                    )
                     assert points == dict(d.points)
                     assert fired == sorted(v.id for v in d.vetoes if v.determined)
                     env = dict(facts, score=d.score) if d.score is not None else facts
@@ -119,10 +153,14 @@ class TestInvariants:
         ruleset = attrs.evolve(tierlib.load("rules/default.yaml"), vetoes=())
         facts = data.draw(organization_facts(ruleset, missing=False))
         increasing = {
-            "leading_industry_income_share": "leading_industry", "coop_household_share": "cooperatives",
-            "income_per_capita": "income", "sanitation_points": "sanitation",
-            "green_coverage": "greening", "medical_enrolment": "education_health",
-            "culture_points": "culture", "satisfaction": "satisfaction",
+            "leading_industry_income_share": "leading_industry",
+            "coop_household_share": "cooperatives",
+            "income_per_capita": "income",
+            "sanitation_points": "sanitation",
+            "green_coverage": "greening",
+            "medical_enrolment": "education_health",
+            "culture_points": "culture",
+            "satisfaction": "satisfaction",
         }
         name = data.draw(st.sampled_from(sorted(increasing)))
         spec = ruleset.facts[name]
@@ -177,7 +215,7 @@ class TestInvariants:
         facts = data.draw(organization_facts(ruleset))
         with Engine(ruleset) as engine:
             d = engine.evaluate(Organization(id="A", facts=facts))
-        lines = {f: open(f, encoding="utf-8").read().splitlines() for f in ruleset.sources}
+        lines = {f: Path(f).read_text(encoding="utf-8").splitlines() for f in ruleset.sources}
         for ev in d.trace:
             text = lines[ev.loc.file]
             assert 1 <= ev.loc.line <= len(text)
@@ -192,7 +230,9 @@ class TestExactness:
             d = engine.evaluate(good_village(culture_points=0, satisfaction=0.7))
             assert d.raw_score == Fraction(90)
             assert d.tier == "class1"
-            assert engine.evaluate(good_village(culture_points=0, satisfaction=0.69)).tier == "class2"
+            assert (
+                engine.evaluate(good_village(culture_points=0, satisfaction=0.69)).tier == "class2"
+            )
 
     def test_rounding_happens_before_banding(self):
         """89.95 rounds half up to 90.0 and is banded as 一类; 89.94 rounds to 89.9, 二类."""
@@ -254,17 +294,28 @@ class TestBadInput:
         """'是', '0.95', '80%' as read from a CSV give the same decision as typed values."""
         _, engine = default
         typed = engine.evaluate(good_village())
-        texts = {k: ("是" if v is True else "否" if v is False else fmt(v)) for k, v in good_village().facts.items()}
-        assert engine.evaluate(Organization(id="T-001", name="测试村", type="village", year=2024, facts=texts)).to_json() == typed.to_json()
+        texts = {
+            k: ("是" if v is True else "否" if v is False else fmt(v))
+            for k, v in good_village().facts.items()
+        }
+        assert (
+            engine.evaluate(
+                Organization(id="T-001", name="测试村", type="village", year=2024, facts=texts)
+            ).to_json()
+            == typed.to_json()
+        )
 
 
 class TestIndependence:
     def test_two_rule_sets_with_the_same_id_coexist(self, tmp_path):
         """Two engines of one id, different thresholds, in one process, give their own answers."""
-        text = open("rules/default.yaml", encoding="utf-8").read()
+        text = Path("rules/default.yaml").read_text(encoding="utf-8")
         shutil.copy("rules/default.yaml", tmp_path / "a.yaml")
         (tmp_path / "b.yaml").write_text(text.replace("以上: 90}", "以上: 99}"), encoding="utf-8")
-        with Engine(tierlib.load(tmp_path / "a.yaml")) as a, Engine(tierlib.load(tmp_path / "b.yaml")) as b:
+        with (
+            Engine(tierlib.load(tmp_path / "a.yaml")) as a,
+            Engine(tierlib.load(tmp_path / "b.yaml")) as b,
+        ):
             assert a.ruleset.scheme.id == b.ruleset.scheme.id
             village = good_village(culture_points=0)  # 95 points
             assert a.evaluate(village).tier == "class1"
@@ -276,7 +327,9 @@ class TestIndependence:
         path = tmp_path / "r.yaml"
         shutil.copy("rules/default.yaml", path)
         old = Engine(tierlib.load(path))
-        path.write_text(path.read_text(encoding="utf-8").replace("以上: 90}", "以上: 99}"), encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("以上: 90}", "以上: 99}"), encoding="utf-8"
+        )
         new = Engine(tierlib.load(path))
         village = good_village(culture_points=0)  # 95 points
         assert (old.evaluate(village).tier, new.evaluate(village).tier) == ("class1", "class2")

@@ -14,7 +14,6 @@ __version__ = "0.1.0"
 from tierlib._load import check, dump, load, loads
 from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
 from tierlib.engine import Engine, facts_sha256, ruleset_sha256
-from tierlib.explain import Explanation, explain
 from tierlib.errors import (
     DataError,
     EngineError,
@@ -24,6 +23,7 @@ from tierlib.errors import (
     RuleSetError,
     TierlibError,
 )
+from tierlib.explain import Explanation, explain
 from tierlib.model import Label, Organization, RuleSet
 from tierlib.tables import read_organizations
 

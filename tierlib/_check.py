@@ -6,8 +6,9 @@ band coverage, condition names and kinds, and the limits of the matching engine.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -87,9 +88,17 @@ def _scheme(rs: model.RuleSet, where: _Where) -> list[Problem]:
     if rs.scheme.total <= 0:
         out.append(Problem("E115", "total must be positive", where("scheme", "total")))
     if rs.scheme.rounding and not 0 <= rs.scheme.rounding.digits <= 6:
-        out.append(Problem("E115", "rounding digits must be between 0 and 6", where("scheme", "rounding", "digits")))
+        out.append(
+            Problem(
+                "E115",
+                "rounding digits must be between 0 and 6",
+                where("scheme", "rounding", "digits"),
+            )
+        )
     if not rs.indicators:
-        out.append(Problem("E112", "a scheme needs at least one indicator", where.key("indicators")))
+        out.append(
+            Problem("E112", "a scheme needs at least one indicator", where.key("indicators"))
+        )
     if not rs.tiers:
         out.append(Problem("E112", "a scheme needs at least one tier", where.key("tiers")))
     return out
@@ -99,13 +108,40 @@ def _facts(rs: model.RuleSet, where: _Where) -> list[Problem]:
     out = []
     for name, spec in rs.facts.items():
         if not name.isidentifier() or name in COMPUTED or name in ("dimension", "points"):
-            out.append(Problem("E115", f"{name!r} cannot name a fact", where.key("facts", name), "use letters, digits and _"))
-        if spec.kind != "number" and (spec.minimum is not None or spec.maximum is not None or spec.integer):
-            out.append(Problem("E115", f"minimum/maximum/integer apply to numbers only, and {name!r} is a {spec.kind}", where("facts", name)))
+            out.append(
+                Problem(
+                    "E115",
+                    f"{name!r} cannot name a fact",
+                    where.key("facts", name),
+                    "use letters, digits and _",
+                )
+            )
+        if spec.kind != "number" and (
+            spec.minimum is not None or spec.maximum is not None or spec.integer
+        ):
+            out.append(
+                Problem(
+                    "E115",
+                    f"minimum/maximum/integer apply to numbers only, and {name!r} is a {spec.kind}",
+                    where("facts", name),
+                )
+            )
         if spec.minimum is not None and spec.maximum is not None and spec.minimum > spec.maximum:
-            out.append(Problem("E115", f"minimum {fmt(spec.minimum)} is above maximum {fmt(spec.maximum)}", where("facts", name, "minimum")))
+            out.append(
+                Problem(
+                    "E115",
+                    f"minimum {fmt(spec.minimum)} is above maximum {fmt(spec.maximum)}",
+                    where("facts", name, "minimum"),
+                )
+            )
         if spec.values is not None and spec.kind != "string":
-            out.append(Problem("E115", "values: lists allowed texts, for string facts only", where("facts", name, "values")))
+            out.append(
+                Problem(
+                    "E115",
+                    "values: lists allowed texts, for string facts only",
+                    where("facts", name, "values"),
+                )
+            )
     return out
 
 
@@ -125,7 +161,13 @@ def _duplicates(rs: model.RuleSet, where: _Where) -> list[Problem]:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.id in seen:
-                out.append(Problem("E113", f"duplicate id {item.id!r} in {section} (first is item {seen[item.id] + 1})", where(section, i, "id")))
+                out.append(
+                    Problem(
+                        "E113",
+                        f"duplicate id {item.id!r} in {section} (first is item {seen[item.id] + 1})",
+                        where(section, i, "id"),
+                    )
+                )
             else:
                 seen[item.id] = i
     for i, ind in enumerate(rs.indicators):
@@ -133,7 +175,13 @@ def _duplicates(rs: model.RuleSet, where: _Where) -> list[Problem]:
             counts = Counter(item.id for item in getattr(ind, method) or ())
             for j, item in enumerate(getattr(ind, method) or ()):
                 if counts[item.id] > 1 and [x.id for x in getattr(ind, method)].index(item.id) != j:
-                    out.append(Problem("E113", f"duplicate item id {item.id!r} in {ind.id}", where("indicators", i, method, j, "id")))
+                    out.append(
+                        Problem(
+                            "E113",
+                            f"duplicate item id {item.id!r} in {ind.id}",
+                            where("indicators", i, method, j, "id"),
+                        )
+                    )
     return out
 
 
@@ -143,35 +191,78 @@ def _sums(rs: model.RuleSet, where: _Where) -> list[Problem]:
     per_dim: dict[str, Fraction] = {d: Fraction(0) for d in dims}
     for i, ind in enumerate(rs.indicators):
         if ind.max <= 0:
-            out.append(Problem("E115", f"max of {ind.id} must be positive", where("indicators", i, "max")))
+            out.append(
+                Problem("E115", f"max of {ind.id} must be positive", where("indicators", i, "max"))
+            )
         if ind.dimension is None:
             if not ind.bonus and rs.dimensions:
-                out.append(Problem("E112", f"indicator {ind.id!r} needs a dimension", where("indicators", i), f"one of {', '.join(sorted(dims))}"))
+                out.append(
+                    Problem(
+                        "E112",
+                        f"indicator {ind.id!r} needs a dimension",
+                        where("indicators", i),
+                        f"one of {', '.join(sorted(dims))}",
+                    )
+                )
             continue
         if ind.dimension not in dims:
-            out.append(Problem("E127", f"unknown dimension {ind.dimension!r}", where("indicators", i, "dimension"), did_you_mean(ind.dimension, dims)))
+            out.append(
+                Problem(
+                    "E127",
+                    f"unknown dimension {ind.dimension!r}",
+                    where("indicators", i, "dimension"),
+                    did_you_mean(ind.dimension, dims),
+                )
+            )
         elif not ind.bonus:
             per_dim[ind.dimension] += ind.max
     for j, dim in enumerate(rs.dimensions):
         if dim.max <= 0:
-            out.append(Problem("E115", f"max of {dim.id} must be positive", where("dimensions", j, "max")))
+            out.append(
+                Problem("E115", f"max of {dim.id} must be positive", where("dimensions", j, "max"))
+            )
         elif per_dim[dim.id] != dim.max:
-            out.append(Problem("E120", f"indicators of {dim.id} add up to {fmt(per_dim[dim.id])}, but its max is {fmt(dim.max)}", where("dimensions", j, "max")))
+            out.append(
+                Problem(
+                    "E120",
+                    f"indicators of {dim.id} add up to {fmt(per_dim[dim.id])}, but its max is {fmt(dim.max)}",
+                    where("dimensions", j, "max"),
+                )
+            )
     if rs.dimensions:
         total = sum((d.max for d in rs.dimensions), Fraction(0))
         if total != rs.scheme.total:
-            out.append(Problem("E121", f"dimension maxima add up to {fmt(total)}, but the total is {fmt(rs.scheme.total)}", where("scheme", "total")))
+            out.append(
+                Problem(
+                    "E121",
+                    f"dimension maxima add up to {fmt(total)}, but the total is {fmt(rs.scheme.total)}",
+                    where("scheme", "total"),
+                )
+            )
     else:
         total = sum((ind.max for ind in rs.indicators if not ind.bonus), Fraction(0))
         if rs.indicators and total != rs.scheme.total:
-            out.append(Problem("E121", f"indicator maxima add up to {fmt(total)}, but the total is {fmt(rs.scheme.total)}", where("scheme", "total")))
+            out.append(
+                Problem(
+                    "E121",
+                    f"indicator maxima add up to {fmt(total)}, but the total is {fmt(rs.scheme.total)}",
+                    where("scheme", "total"),
+                )
+            )
     return out
 
 
 def _fact_ref(rs: model.RuleSet, name: str, kind: str, loc: Location) -> list[Problem]:
     spec = rs.facts.get(name)
     if spec is None:
-        return [Problem("E310", f"unknown fact {name!r}", loc, did_you_mean(name, rs.facts) or "declare it under facts:")]
+        return [
+            Problem(
+                "E310",
+                f"unknown fact {name!r}",
+                loc,
+                did_you_mean(name, rs.facts) or "declare it under facts:",
+            )
+        ]
     if spec.kind != kind:
         return [Problem("E311", f"fact {name!r} is a {spec.kind}, a {kind} is needed here", loc)]
     return []
@@ -181,17 +272,36 @@ def _indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: _Where) -
     at = ("indicators", i)
     methods = [m for m in model.METHODS if getattr(ind, m) is not None]
     if len(methods) != 1:
-        msg = "has no scoring method" if not methods else f"has {len(methods)} scoring methods ({', '.join(methods)})"
-        return [Problem("E114", f"indicator {ind.id!r} {msg}", where(*at), f"use exactly one of: {', '.join(model.METHODS)}")]
+        msg = (
+            "has no scoring method"
+            if not methods
+            else f"has {len(methods)} scoring methods ({', '.join(methods)})"
+        )
+        return [
+            Problem(
+                "E114",
+                f"indicator {ind.id!r} {msg}",
+                where(*at),
+                f"use exactly one of: {', '.join(model.METHODS)}",
+            )
+        ]
     out: list[Problem] = []
     if ind.linear is not None:
         out += _fact_ref(rs, ind.linear.fact, "number", where(*at, "linear", "fact"))
         if ind.linear.floor == ind.linear.target:
-            out.append(Problem("E129", "linear: floor and target must differ", where(*at, "linear", "target")))
+            out.append(
+                Problem(
+                    "E129", "linear: floor and target must differ", where(*at, "linear", "target")
+                )
+            )
     if ind.per_unit is not None:
         out += _fact_ref(rs, ind.per_unit.fact, "number", where(*at, "per_unit", "fact"))
         if ind.per_unit.points <= 0:
-            out.append(Problem("E115", "per_unit: points must be positive", where(*at, "per_unit", "points")))
+            out.append(
+                Problem(
+                    "E115", "per_unit: points must be positive", where(*at, "per_unit", "points")
+                )
+            )
     if ind.assessed is not None:
         out += _fact_ref(rs, ind.assessed.fact, "number", where(*at, "assessed", "fact"))
     for method in ("checklist", "deductions"):
@@ -203,7 +313,9 @@ def _indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: _Where) -
         for j, item in enumerate(items):
             loc = where(*at, method, j)
             if item.points <= 0:
-                out.append(Problem("E115", "item points must be positive", where(*at, method, j, "points")))
+                out.append(
+                    Problem("E115", "item points must be positive", where(*at, method, j, "points"))
+                )
             if item.per is not None:
                 out += _fact_ref(rs, item.per, "number", where(*at, method, j, "per"))
             elif item.when is None:
@@ -211,13 +323,21 @@ def _indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: _Where) -
             del loc
         total = sum((item.points for item in items), Fraction(0))
         if method == "checklist" and all(it.per is None for it in items) and total != ind.max:
-            out.append(Problem("E130", f"checklist items add up to {fmt(total)}, but max is {fmt(ind.max)}", where(*at, "max")))
+            out.append(
+                Problem(
+                    "E130",
+                    f"checklist items add up to {fmt(total)}, but max is {fmt(ind.max)}",
+                    where(*at, "max"),
+                )
+            )
     if ind.bands is not None:
         out += _bands(rs, ind, at, where)
     return out
 
 
-def _bands(rs: model.RuleSet, ind: model.Indicator, at: tuple[str | int, ...], where: _Where) -> list[Problem]:
+def _bands(
+    rs: model.RuleSet, ind: model.Indicator, at: tuple[str | int, ...], where: _Where
+) -> list[Problem]:
     assert ind.bands is not None
     spec = ind.bands
     out = _fact_ref(rs, spec.fact, "number", where(*at, "bands", "fact"))
@@ -228,23 +348,55 @@ def _bands(rs: model.RuleSet, ind: model.Indicator, at: tuple[str | int, ...], w
         bat = (*at, "bands", "bands", j)
         low, high = band.points
         if not (0 <= low <= ind.max and 0 <= high <= ind.max) or low > high:
-            out.append(Problem("E119", f"band points {fmt(low)}–{fmt(high)} must lie within 0–{fmt(ind.max)}, low first", where(*bat, "points")))
+            out.append(
+                Problem(
+                    "E119",
+                    f"band points {fmt(low)}–{fmt(high)} must lie within 0–{fmt(ind.max)}, low first",
+                    where(*bat, "points"),
+                )
+            )
         if band.range == model.Bound() and band.when is None:
-            out.append(Problem("E125", "a band needs a range (以上/低于/…) or a when: condition", where(*bat)))
+            out.append(
+                Problem(
+                    "E125", "a band needs a range (以上/低于/…) or a when: condition", where(*bat)
+                )
+            )
         lo, hi = band.range.lower, band.range.upper
         if low != high and (lo is None or hi is None):
-            out.append(Problem("E125", "a band with a points range needs both a lower and an upper bound", where(*bat, "points"), "give a fixed number of points, or both bounds"))
-        if lo is not None and hi is not None and (lo[0] > hi[0] or (lo[0] == hi[0] and not (lo[1] and hi[1]))):
+            out.append(
+                Problem(
+                    "E125",
+                    "a band with a points range needs both a lower and an upper bound",
+                    where(*bat, "points"),
+                    "give a fixed number of points, or both bounds",
+                )
+            )
+        if (
+            lo is not None
+            and hi is not None
+            and (lo[0] > hi[0] or (lo[0] == hi[0] and not (lo[1] and hi[1])))
+        ):
             out.append(Problem("E125", "the band's range is empty", where(*bat)))
         elif band.range != model.Bound():
             ranged.append((j, band))
     out += _coverage(ranged, spec, at, where)
     if spec.otherwise is not None and not 0 <= spec.otherwise <= ind.max:
-        out.append(Problem("E119", f"otherwise: points must lie within 0–{fmt(ind.max)}", where(*at, "bands", "otherwise")))
+        out.append(
+            Problem(
+                "E119",
+                f"otherwise: points must lie within 0–{fmt(ind.max)}",
+                where(*at, "bands", "otherwise"),
+            )
+        )
     return out
 
 
-def _coverage(ranged: list[tuple[int, model.Band]], spec: model.Bands, at: tuple[str | int, ...], where: _Where) -> list[Problem]:
+def _coverage(
+    ranged: list[tuple[int, model.Band]],
+    spec: model.Bands,
+    at: tuple[str | int, ...],
+    where: _Where,
+) -> list[Problem]:
     """Gaps (no band) and overlaps (two bands) between consecutive ranged bands."""
     out: list[Problem] = []
 
@@ -252,19 +404,42 @@ def _coverage(ranged: list[tuple[int, model.Band]], spec: model.Bands, at: tuple
         lo = b.range.lower
         return (None, 0) if lo is None else (lo[0], 0 if lo[1] else 1)
 
-    order = sorted(ranged, key=lambda jb: (start(jb[1])[0] is not None, start(jb[1])[0] or 0, start(jb[1])[1]))
-    for (_, a), (j, b) in zip(order, order[1:]):
+    order = sorted(
+        ranged, key=lambda jb: (start(jb[1])[0] is not None, start(jb[1])[0] or 0, start(jb[1])[1])
+    )
+    for (_, a), (j, b) in itertools.pairwise(order):
         a_hi, b_lo = a.range.upper, b.range.lower
         bat = (*at, "bands", "bands", j)
         if a_hi is None or b_lo is None:
             if spec.match == "first":
-                out.append(Problem("E124", "bands overlap: two bands are open on the same side", where(*bat), "give each band both bounds, or use match: highest"))
+                out.append(
+                    Problem(
+                        "E124",
+                        "bands overlap: two bands are open on the same side",
+                        where(*bat),
+                        "give each band both bounds, or use match: highest",
+                    )
+                )
             continue
         if a_hi[0] > b_lo[0] or (a_hi[0] == b_lo[0] and a_hi[1] and b_lo[1]):
             if spec.match == "first":
-                out.append(Problem("E124", f"bands overlap at {fmt(b_lo[0])}", where(*bat), "one side of a shared boundary should use 低于/below, the other 以上/at_least"))
+                out.append(
+                    Problem(
+                        "E124",
+                        f"bands overlap at {fmt(b_lo[0])}",
+                        where(*bat),
+                        "one side of a shared boundary should use 低于/below, the other 以上/at_least",
+                    )
+                )
         elif (a_hi[0] < b_lo[0] or (not a_hi[1] and not b_lo[1])) and spec.otherwise is None:
-            out.append(Problem("E123", f"gap between bands: {fmt(a_hi[0])} to {fmt(b_lo[0])} has no band", where(*bat), "close the gap, or give otherwise: points"))
+            out.append(
+                Problem(
+                    "E123",
+                    f"gap between bands: {fmt(a_hi[0])} to {fmt(b_lo[0])} has no band",
+                    where(*bat),
+                    "close the gap, or give otherwise: points",
+                )
+            )
     return out
 
 
@@ -274,17 +449,40 @@ def _tiers(rs: model.RuleSet, where: _Where) -> list[Problem]:
     prev: tuple[Fraction, int] | None = None
     for k, tier in enumerate(rs.tiers):
         if tier.range.upper is not None:
-            out.append(Problem("E117", "a tier takes only a minimum (以上/不低于/超过/高于)", where("tiers", k)))
+            out.append(
+                Problem(
+                    "E117", "a tier takes only a minimum (以上/不低于/超过/高于)", where("tiers", k)
+                )
+            )
         lo = tier.range.lower
         if lo is None:
             if k != len(rs.tiers) - 1:
-                out.append(Problem("E126", f"tier {tier.id!r} has no minimum but is not the last tier", where("tiers", k), "only the lowest tier may omit its minimum"))
+                out.append(
+                    Problem(
+                        "E126",
+                        f"tier {tier.id!r} has no minimum but is not the last tier",
+                        where("tiers", k),
+                        "only the lowest tier may omit its minimum",
+                    )
+                )
             elif rs.below_lowest == "unrated":
-                out.append(Problem("E118", "below_lowest: unrated never applies, as the last tier has no minimum", where("below_lowest")))
+                out.append(
+                    Problem(
+                        "E118",
+                        "below_lowest: unrated never applies, as the last tier has no minimum",
+                        where("below_lowest"),
+                    )
+                )
             continue
         key = (lo[0], 0 if lo[1] else 1)
         if prev is not None and not key < prev:
-            out.append(Problem("E122", f"tier minima must strictly decrease: {tier.id!r} ({fmt(lo[0])}) is not below the tier above it", where("tiers", k)))
+            out.append(
+                Problem(
+                    "E122",
+                    f"tier minima must strictly decrease: {tier.id!r} ({fmt(lo[0])}) is not below the tier above it",
+                    where("tiers", k),
+                )
+            )
         prev = key
     for i, veto in enumerate(rs.vetoes):
         if veto.effect == "unrated" and veto.tier is not None:
@@ -292,7 +490,14 @@ def _tiers(rs: model.RuleSet, where: _Where) -> list[Problem]:
         elif veto.effect in ("cap", "require") and veto.tier is None:
             out.append(Problem("E112", f"effect {veto.effect} needs a tier", where("vetoes", i)))
         if veto.tier is not None and veto.tier not in ids:
-            out.append(Problem("E128", f"unknown tier {veto.tier!r}", where("vetoes", i, "tier"), did_you_mean(veto.tier, ids)))
+            out.append(
+                Problem(
+                    "E128",
+                    f"unknown tier {veto.tier!r}",
+                    where("vetoes", i, "tier"),
+                    did_you_mean(veto.tier, ids),
+                )
+            )
     return out
 
 
@@ -323,7 +528,14 @@ def _conditions(rs: model.RuleSet, where: _Where) -> list[Problem]:
         for p in found:
             name = p.message.split("'")[1] if p.code == "E310" and "'" in p.message else ""
             if not computed and name in full:
-                out.append(Problem("E320", f"{rule_id}: {name!r} is computed from the scores and cannot decide an indicator's points", p.location, "use facts here; score, dimension.* and points.* are for vetoes and flags"))
+                out.append(
+                    Problem(
+                        "E320",
+                        f"{rule_id}: {name!r} is computed from the scores and cannot decide an indicator's points",
+                        p.location,
+                        "use facts here; score, dimension.* and points.* are for vetoes and flags",
+                    )
+                )
             else:
                 out.append(p)
     return out
@@ -334,9 +546,20 @@ def _population(rs: model.RuleSet, where: _Where) -> list[Problem]:
     ids = {t.id for t in rs.tiers}
     for i, q in enumerate(rs.quotas):
         if not 0 < q.share <= 1:
-            out.append(Problem("E115", "share must be above 0% and at most 100%", where("quotas", i, "share")))
+            out.append(
+                Problem(
+                    "E115", "share must be above 0% and at most 100%", where("quotas", i, "share")
+                )
+            )
         if rs.scheme.org_types and q.org_type not in rs.scheme.org_types:
-            out.append(Problem("E128", f"org_type {q.org_type!r} is not covered by this scheme", where("quotas", i, "org_type"), did_you_mean(q.org_type, rs.scheme.org_types)))
+            out.append(
+                Problem(
+                    "E128",
+                    f"org_type {q.org_type!r} is not covered by this scheme",
+                    where("quotas", i, "org_type"),
+                    did_you_mean(q.org_type, rs.scheme.org_types),
+                )
+            )
         out += _tier_list(q.among_tiers or (), ids, where, "quotas", i, "among_tiers")
     for i, s in enumerate(rs.streaks):
         if s.years < 1:
@@ -344,11 +567,19 @@ def _population(rs: model.RuleSet, where: _Where) -> list[Problem]:
         out += _tier_list(s.tiers, ids, where, "streaks", i, "tiers")
     for i, d in enumerate(rs.deadlines):
         if d.months < 1:
-            out.append(Problem("E115", "months must be at least 1", where("deadlines", i, "months")))
+            out.append(
+                Problem("E115", "months must be at least 1", where("deadlines", i, "months"))
+            )
         out += _tier_list(d.tiers, ids, where, "deadlines", i, "tiers")
     for i, f in enumerate(rs.flags):
         if f.escalate is not None and f.escalate.after < 1:
-            out.append(Problem("E115", "escalate after must be at least 1", where("flags", i, "escalate", "after")))
+            out.append(
+                Problem(
+                    "E115",
+                    "escalate after must be at least 1",
+                    where("flags", i, "escalate", "after"),
+                )
+            )
     return out
 
 
@@ -365,5 +596,3 @@ def _limits(rs: model.RuleSet) -> list[Problem]:
 
     rules = {rule_id: (expr, expr.loc) for rule_id, expr, _ in conditions(rs)}
     return limit_problems(rules)
-
-

@@ -147,7 +147,9 @@ def _located(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     overrides: dict[str, Any] = {"loc": override(omit=True)} if "loc" in fields else {}
     if cls is model.RuleSet:
         overrides["sources"] = override(omit=True)
-    base = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides)
+    base: Callable[[Any, Any], Any] = make_dict_structure_fn(
+        cls, conv, _cattrs_forbid_extra_keys=True, **overrides
+    )
 
     def hook(value: Any, _: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -200,14 +202,20 @@ def make_converter() -> cattrs.Converter:
                 cls,
                 conv,
                 _cattrs_omit_if_default=True,
-                **{f.name: override(omit=True) for f in attrs.fields(cls) if f.name in ("loc", "sources")},
+                **{  # type: ignore[arg-type]  # cattrs types **kwargs as its flags
+                    f.name: override(omit=True)
+                    for f in attrs.fields(cls)
+                    if f.name in ("loc", "sources")
+                },
             ),
         )
     conv.register_unstructure_hook(Fraction, _unstructure_fraction)
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, get_args(_ast.Expr)), to_text
     )
-    conv.register_unstructure_hook(model.Label, lambda lb: {"zh": lb.zh, "en": lb.en} if lb.en else lb.zh)
+    conv.register_unstructure_hook(
+        model.Label, lambda lb: {"zh": lb.zh, "en": lb.en} if lb.en else lb.zh
+    )
     return conv
 
 
@@ -282,6 +290,8 @@ def _step(exc: BaseException) -> Any:
 
 
 def _child(node: Any, step: Any, loc: Location) -> tuple[Any, Location]:
+    if step is None:  # an error of the node itself (e.g. its unknown keys), not of a child
+        return node, loc
     if isinstance(node, LDict) and isinstance(step, str):
         if step in node:
             value = node[step]

@@ -69,9 +69,7 @@ def to_boolean(value: Any) -> bool:
 def is_missing(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    return False
+    return bool(isinstance(value, str) and not value.strip())
 
 
 def validate(
@@ -84,7 +82,9 @@ def validate(
         spec = specs.get(name)
         if spec is None:
             problems.append(
-                Problem("F111", f"{org_id}: unknown fact {name!r}", where, did_you_mean(name, specs))
+                Problem(
+                    "F111", f"{org_id}: unknown fact {name!r}", where, did_you_mean(name, specs)
+                )
             )
             continue
         if is_missing(value):
@@ -113,7 +113,9 @@ def _coerce(value: Any, spec: model.FactSpec) -> model.FactValue:
         text = value.strip()
         if spec.values is not None and text not in spec.values:
             hint = did_you_mean(text, spec.values)
-            raise _RangeError(f"{text!r} is not one of {', '.join(spec.values)}" + (f" ({hint})" if hint else ""))
+            raise _RangeError(
+                f"{text!r} is not one of {', '.join(spec.values)}" + (f" ({hint})" if hint else "")
+            )
         return text
     if isinstance(value, float) and math.isnan(value):
         raise ValueError("NaN is not a number")

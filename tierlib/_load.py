@@ -8,10 +8,9 @@ problem in the file.
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
-
-from fractions import Fraction
 
 import attrs
 import yaml
@@ -87,7 +86,11 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         items = [_plain(v) for v in value]
-        return items[0] if len(items) == 2 and items[0] == items[1] and isinstance(value, tuple) else items
+        return (
+            items[0]
+            if len(items) == 2 and items[0] == items[1] and isinstance(value, tuple)
+            else items
+        )
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else fmt_fraction(value, exact=True)
     if isinstance(value, str):
@@ -99,11 +102,13 @@ def _load(path: Path, text: str | None = None) -> tuple[model.RuleSet | None, li
     problems: list[Problem] = []
     tree = _resolve(path, text, [], problems)
     if tree is None:
-        return None, problems
+        return None, _unique(problems)
     return _build(tree, path, problems)
 
 
-def _build(tree: LDict, path: Path, problems: list[Problem]) -> tuple[model.RuleSet | None, list[Problem]]:
+def _build(
+    tree: LDict, path: Path, problems: list[Problem]
+) -> tuple[model.RuleSet | None, list[Problem]]:
     whole = Location(str(path), 1, 1)
     sources = tuple(tree.pop("__sources__", [str(path)]))
     conv = make_converter()
@@ -121,40 +126,77 @@ def _build(tree: LDict, path: Path, problems: list[Problem]) -> tuple[model.Rule
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
+    """Problems without repeats, in document order (files in the order they were first met)."""
     seen: set[Problem] = set()
+    files: dict[str, int] = {}
     out = []
     for p in problems:
         if p not in seen:
             seen.add(p)
+            files.setdefault(p.location.file, len(files))
             out.append(p)
+    out.sort(key=lambda p: (files[p.location.file], p.location.line, p.location.col))
     return out
 
 
-def _resolve(path: Path, text: str | None, stack: list[Path], problems: list[Problem]) -> LDict | None:
+def _byte_location(name: str, raw: bytes, offset: int) -> Location:
+    """The line and column (in characters) of byte ``offset`` of ``raw``."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    col = len(raw[start:offset].decode("utf-8", "replace")) + 1
+    return Location(name, raw.count(b"\n", 0, offset) + 1, col)
+
+
+def _resolve(
+    path: Path, text: str | None, stack: list[Path], problems: list[Problem]
+) -> LDict | None:
     """Read ``path`` (or ``text``), apply its ``extends`` chain, normalise boundary words."""
     name = str(path)
     if text is None:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            problems.append(Problem("E100", f"cannot read the rule file: {exc.strerror}", Location(name)))
+            problems.append(
+                Problem("E100", f"cannot read the rule file: {exc.strerror}", Location(name))
+            )
             return None
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            problems.append(Problem("E100", f"not UTF-8 text (byte {exc.start})", Location(name), "save the file as UTF-8"))
+            problems.append(
+                Problem(
+                    "E100",
+                    f"not UTF-8 text (byte {exc.start})",
+                    _byte_location(name, raw, exc.start),
+                    "save the file as UTF-8",
+                )
+            )
             return None
     data, found = read(text, name)
     problems.extend(found)
     if data is None:
         return None
     if not isinstance(data, LDict):
-        problems.append(Problem("E105", "a rule file must be a mapping of sections (scheme:, indicators:, …)", Location(name, 1, 1)))
+        problems.append(
+            Problem(
+                "E105",
+                "a rule file must be a mapping of sections (scheme:, indicators:, …)",
+                Location(name, 1, 1),
+            )
+        )
         return None
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(Problem("E110", f"unknown section {key!r}", data.key_locs[key], did_you_mean(key, TOP_KEYS) or f"sections: {', '.join(TOP_KEYS)}"))
-    tree = LDict({k: v for k, v in data.items() if k in TOP_KEYS and k not in ("extends", "remove")})
+            problems.append(
+                Problem(
+                    "E110",
+                    f"unknown section {key!r}",
+                    data.key_locs[key],
+                    did_you_mean(key, TOP_KEYS) or f"sections: {', '.join(TOP_KEYS)}",
+                )
+            )
+    tree = LDict(
+        {k: v for k, v in data.items() if k in TOP_KEYS and k not in ("extends", "remove")}
+    )
     tree.loc, tree.key_locs, tree.value_locs = data.loc, dict(data.key_locs), dict(data.value_locs)
     _normalise(tree, problems)
     tree["__sources__"] = [name]
@@ -164,13 +206,20 @@ def _resolve(path: Path, text: str | None, stack: list[Path], problems: list[Pro
             problems.append(Problem("E142", "remove: needs extends:", data.key_locs["remove"]))
         return tree
     if not isinstance(base_ref, str):
-        problems.append(Problem("E111", "extends: expects the path of the base rule file", data.value_locs["extends"]))
+        problems.append(
+            Problem(
+                "E111",
+                "extends: expects the path of the base rule file",
+                data.value_locs["extends"],
+            )
+        )
         return tree
     ref_loc = data.value_locs["extends"]
-    base_path = (path.parent / str(base_ref)).resolve()
+    base_path = Path(os.path.normpath(path.parent / str(base_ref)))
     chain = [*stack, path.resolve()]
-    if base_path in chain:
-        cycle = " → ".join(p.name for p in [*chain[chain.index(base_path) :], base_path])
+    if base_path.resolve() in chain:
+        start = chain.index(base_path.resolve())
+        cycle = " → ".join(p.name for p in [*chain[start:], base_path])
         problems.append(Problem("E141", f"extends cycle: {cycle}", ref_loc))
         return None
     if len(chain) > MAX_EXTENDS_DEPTH:
@@ -178,7 +227,14 @@ def _resolve(path: Path, text: str | None, stack: list[Path], problems: list[Pro
         return None
     if not base_path.is_file():
         siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
-        problems.append(Problem("E140", f"base rule file {base_ref!r} not found", ref_loc, did_you_mean(Path(base_ref).name, siblings)))
+        problems.append(
+            Problem(
+                "E140",
+                f"base rule file {base_ref!r} not found",
+                ref_loc,
+                did_you_mean(Path(base_ref).name, siblings),
+            )
+        )
         return None
     base = _resolve(base_path, None, chain, problems)
     if base is None:
@@ -201,10 +257,27 @@ def _normalise(tree: LDict, problems: list[Problem]) -> None:
         for key in [k for k in item if k in BOUND_WORDS]:
             canon = BOUND_WORDS[key]
             if canon in rng:
-                problems.append(Problem("E116", f"{key!r} repeats the {canon} bound already given", item.key_locs[key]))
+                problems.append(
+                    Problem(
+                        "E116",
+                        f"{key!r} repeats the {canon} bound already given",
+                        item.key_locs[key],
+                    )
+                )
+                item.pop(key)  # reported once: not again as an unknown key
                 continue
-            if {"at_least", "above"} & {canon} and {"at_least", "above"} & set(rng) or {"below", "at_most"} & {canon} and {"below", "at_most"} & set(rng):
-                problems.append(Problem("E116", f"{key!r} gives a second bound on the same side", item.key_locs[key], "use one lower and one upper bound"))
+            if ({"at_least", "above"} & {canon} and {"at_least", "above"} & set(rng)) or (
+                {"below", "at_most"} & {canon} and {"below", "at_most"} & set(rng)
+            ):
+                problems.append(
+                    Problem(
+                        "E116",
+                        f"{key!r} gives a second bound on the same side",
+                        item.key_locs[key],
+                        "use one lower and one upper bound",
+                    )
+                )
+                item.pop(key)
                 continue
             rng[canon] = item.pop(key)
             rng.key_locs[canon], rng.value_locs[canon] = item.key_locs[key], item.value_locs[key]
@@ -217,21 +290,22 @@ def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def _merge(base: LDict, child: LDict, remove: Any, remove_loc: Location | None, problems: list[Problem]) -> LDict:
+def _merge(
+    base: LDict, child: LDict, remove: Any, remove_loc: Location | None, problems: list[Problem]
+) -> LDict:
     """The child's sections over the base's: elements replaced or appended by id; ``remove`` drops."""
     out = LDict(base)
     out.loc = child.loc
-    out.key_locs, out.value_locs = {**base.key_locs, **child.key_locs}, {**base.value_locs, **child.value_locs}
+    out.key_locs, out.value_locs = (
+        {**base.key_locs, **child.key_locs},
+        {**base.value_locs, **child.value_locs},
+    )
     for key, value in child.items():
         if key == "__sources__":
             continue
-        if key == "scheme" and isinstance(value, LDict) and isinstance(base.get(key), LDict):
-            merged = LDict({**base[key], **value})
-            merged.loc = value.loc
-            merged.key_locs = {**base[key].key_locs, **value.key_locs}
-            merged.value_locs = {**base[key].value_locs, **value.value_locs}
-            out[key] = merged
-        elif key == "facts" and isinstance(value, LDict) and isinstance(base.get(key), LDict):
+        if (key == "scheme" and isinstance(value, LDict) and isinstance(base.get(key), LDict)) or (
+            key == "facts" and isinstance(value, LDict) and isinstance(base.get(key), LDict)
+        ):
             merged = LDict({**base[key], **value})
             merged.loc = value.loc
             merged.key_locs = {**base[key].key_locs, **value.key_locs}
@@ -245,12 +319,18 @@ def _merge(base: LDict, child: LDict, remove: Any, remove_loc: Location | None, 
     if remove is None:
         return out
     if not isinstance(remove, LDict):
-        problems.append(Problem("E111", "remove: expects a mapping of section → ids", remove_loc or child.loc))
+        problems.append(
+            Problem("E111", "remove: expects a mapping of section → ids", remove_loc or child.loc)
+        )
         return out
     for section, ids in remove.items():
         where = remove.key_locs[section]
         if section not in LISTS:
-            problems.append(Problem("E110", f"cannot remove from {section!r}", where, did_you_mean(section, LISTS)))
+            problems.append(
+                Problem(
+                    "E110", f"cannot remove from {section!r}", where, did_you_mean(section, LISTS)
+                )
+            )
             continue
         current = out.get(section)
         names = [str(i) for i in ids] if isinstance(ids, list) else [str(ids)]
@@ -258,7 +338,14 @@ def _merge(base: LDict, child: LDict, remove: Any, remove_loc: Location | None, 
         for i, name in enumerate(names):
             loc = ids.item_locs[i] if isinstance(ids, LList) else remove.value_locs[section]
             if name not in have:
-                problems.append(Problem("E142", f"remove: no {section[:-1]} {name!r} in the base", loc, did_you_mean(name, [str(h) for h in have])))
+                problems.append(
+                    Problem(
+                        "E142",
+                        f"remove: no {section[:-1]} {name!r} in the base",
+                        loc,
+                        did_you_mean(name, [str(h) for h in have]),
+                    )
+                )
         if isinstance(current, LList):
             out[section] = _filter_list(current, set(names))
     return out
@@ -280,9 +367,11 @@ def _merge_list(base: LList, child: LList) -> LList:
 
 
 def _filter_list(items: LList, drop: set[str]) -> LList:
-    keep = [(e, loc) for e, loc in zip(items, items.item_locs) if not (isinstance(e, LDict) and str(e.get("id")) in drop)]
+    keep = [
+        (e, loc)
+        for e, loc in zip(items, items.item_locs)
+        if not (isinstance(e, LDict) and str(e.get("id")) in drop)
+    ]
     out = LList(e for e, _ in keep)
     out.loc, out.item_locs = items.loc, [loc for _, loc in keep]
     return out
-
-

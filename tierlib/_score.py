@@ -66,11 +66,20 @@ def points(
         return _bands(ind, ind.bands, facts, fired)
     if ind.all_or_nothing is not None:
         hit = ind.id in fired
-        return (ind.max if hit else ZERO), [(ind.id, (), "met" if hit else "not met", "all or nothing")]
+        return (ind.max if hit else ZERO), [
+            (ind.id, (), "met" if hit else "not met", "all or nothing")
+        ]
     if ind.per_unit is not None:
         n = _num(facts[ind.per_unit.fact])
         pts = clamp(n * ind.per_unit.points, ZERO, ind.max)
-        steps.append((ind.per_unit.fact, ((ind.per_unit.fact, fmt(n)),), fmt(pts), f"{fmt(ind.per_unit.points)} per unit, at most {fmt(ind.max)}"))
+        steps.append(
+            (
+                ind.per_unit.fact,
+                ((ind.per_unit.fact, fmt(n)),),
+                fmt(pts),
+                f"{fmt(ind.per_unit.points)} per unit, at most {fmt(ind.max)}",
+            )
+        )
         return pts, steps
     if ind.assessed is not None:
         x = _num(facts[ind.assessed.fact])
@@ -92,7 +101,10 @@ def points(
 
 
 def _item(
-    ind: model.Indicator, item: model.Item, facts: Mapping[str, model.FactValue], fired: frozenset[str]
+    ind: model.Indicator,
+    item: model.Item,
+    facts: Mapping[str, model.FactValue],
+    fired: frozenset[str],
 ) -> tuple[Fraction, Step]:
     if item.when is not None:
         met = f"{ind.id}/{item.id}" in fired
@@ -114,7 +126,10 @@ def _item(
 
 
 def _bands(
-    ind: model.Indicator, spec: model.Bands, facts: Mapping[str, model.FactValue], fired: frozenset[str]
+    ind: model.Indicator,
+    spec: model.Bands,
+    facts: Mapping[str, model.FactValue],
+    fired: frozenset[str],
 ) -> tuple[Fraction, list[Step]]:
     x = _num(facts[spec.fact])
     best: tuple[Fraction, int] | None = None
@@ -126,7 +141,9 @@ def _bands(
             continue
         got = band_points(band, x) if in_range else band.points[0]
         how = "in range" if in_range else "by condition"
-        steps.append((band.id or str(j), ((spec.fact, fmt(x)),), fmt(got), f"band {j + 1} matched {how}"))
+        steps.append(
+            (band.id or str(j), ((spec.fact, fmt(x)),), fmt(got), f"band {j + 1} matched {how}")
+        )
         if best is None or (spec.match == "highest" and got > best[0]):
             best = (got, j)
         if spec.match == "first":
@@ -144,13 +161,15 @@ def band_points(band: model.Band, x: Fraction) -> Fraction:
     if low == high:
         return low
     lo, hi = band.range.lower, band.range.upper
-    assert lo is not None and hi is not None
+    assert lo is not None
+    assert hi is not None
     t = clamp((x - lo[0]) / (hi[0] - lo[0]), ZERO, Fraction(1))
     return low + (high - low) * t
 
 
 def _num(value: model.FactValue) -> Fraction:
-    assert isinstance(value, Fraction) and not isinstance(value, bool)
+    assert isinstance(value, Fraction)
+    assert not isinstance(value, bool)
     return value
 
 

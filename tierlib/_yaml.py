@@ -58,7 +58,12 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
     whole = Location(file, 1, 1)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return None, [
-            Problem("E103", f"rule file larger than {MAX_BYTES:,} bytes", whole, "split it or use extends:")
+            Problem(
+                "E103",
+                f"rule file larger than {MAX_BYTES:,} bytes",
+                whole,
+                "split it or use extends:",
+            )
         ]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -71,7 +76,7 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
     except RecursionError:
         return None, [Problem("E103", "YAML nesting is too deep", whole)]
     if node is None:
-        return LDict(), [Problem("E105", "the rule file is empty", whole)]
+        return None, [Problem("E105", "the rule file is empty", whole)]
     problems: list[Problem] = []
     budget = [MAX_NODES]
     try:
@@ -89,6 +94,8 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
                 "do not reuse large anchors",
             )
         ]
+    if any(p.code == "E102" for p in problems):
+        return None, problems  # a file with unsafe tags is refused whole, without follow-on errors
     return data, problems
 
 
@@ -134,7 +141,11 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
             key = str(key_node.value)
             if key in out:
                 problems.append(
-                    Problem("E104", f"duplicate key {key!r} (first at line {out.key_locs[key].line})", key_loc)
+                    Problem(
+                        "E104",
+                        f"duplicate key {key!r} (first at line {out.key_locs[key].line})",
+                        key_loc,
+                    )
                 )
                 continue
             out.key_locs[key] = key_loc

@@ -11,7 +11,7 @@ import contextlib
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 
 from tierlib import __version__
 from tierlib._load import check as check_file
@@ -39,12 +39,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser(stdout: IO[str]) -> _Parser:
-    p = _Parser(prog="tierlib", description="Tier village Party organizations with YAML rule sets (村党组织分类定级).")
+    p = _Parser(
+        prog="tierlib",
+        description="Tier village Party organizations with YAML rule sets (村党组织分类定级).",
+    )
     p.add_argument("--version", action="version", version=f"tierlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     c = sub.add_parser("check", help="check rule files; print every problem with file:line:col")
     c.add_argument("rules", nargs="+")
-    for name, text in (("evaluate", "tier every organization in a data file"), ("explain", "explain one organization's tier"), ("summary", "tier distribution and quota lists"), ("compare-years", "tier transitions between two years")):
+    for name, text in (
+        ("evaluate", "tier every organization in a data file"),
+        ("explain", "explain one organization's tier"),
+        ("summary", "tier distribution and quota lists"),
+        ("compare-years", "tier transitions between two years"),
+    ):
         s = sub.add_parser(name, help=text)
         s.add_argument("--rules", "-r", required=True, help="rule file (YAML)")
         s.add_argument("data", help="data file: .csv, .xlsx or .json")
@@ -74,10 +82,15 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
         args = _parser(stdout).parse_args(list(argv))
     except _Usage as exc:
         print(str(exc).strip() or "usage error", file=stderr)
-        print("usage: tierlib {check,evaluate,explain,summary,compare-years} … (tierlib --help)", file=stderr)
+        print(
+            "usage: tierlib {check,evaluate,explain,summary,compare-years} … (tierlib --help)",
+            file=stderr,
+        )
         return USAGE
     except SystemExit:
-        _parser(stdout).print_help(stdout) if "--version" not in argv else print(f"tierlib {__version__}", file=stdout)
+        _parser(stdout).print_help(stdout) if "--version" not in argv else print(
+            f"tierlib {__version__}", file=stdout
+        )
         return OK
     try:
         if args.command == "check":
@@ -147,7 +160,9 @@ def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
     return {t.id: t.label.text(lang) for t in ruleset.tiers}
 
 
-def _cmd_evaluate(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+def _cmd_evaluate(
+    args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
+) -> int:
     results, errors = _evaluate_file(engine, args.data, stderr)
     labels = _labels(ruleset, "zh")
     for where, exc in errors:
@@ -159,9 +174,14 @@ def _cmd_evaluate(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, st
             tier = labels.get(d.tier or "", d.status)
             score = "" if d.score is None else fmt_fraction(d.score)
             vetoes = ",".join(v.id for v in d.vetoes if v.decisive or not v.determined)
-            print(f"{where.line:>5}  {d.org_id:<12} {_pad(d.org_name, 10)} {d.year or '':>4}  {score:>6}  {tier}{'  [' + vetoes + ']' if vetoes else ''}", file=stdout)
+            print(
+                f"{where.line:>5}  {d.org_id:<12} {_pad(d.org_name, 10)} {d.year or '':>4}  {score:>6}  {tier}{'  [' + vetoes + ']' if vetoes else ''}",
+                file=stdout,
+            )
     if args.output:
-        records = [result_record(w, d, labels) for w, d in results] + [result_record(w, None, labels, e) for w, e in errors]
+        records = [result_record(w, d, labels) for w, d in results] + [
+            result_record(w, None, labels, e) for w, e in errors
+        ]
         records.sort(key=lambda r: int(r["row"]))
         write_records(args.output, records)
         print(f"wrote {len(records)} rows to {args.output}", file=stdout)
@@ -179,13 +199,16 @@ def _pad(text: str, width: int) -> str:
 
 
 def _print_distribution(decisions: Sequence[Decision], ruleset: RuleSet, stdout: IO[str]) -> None:
-    years = sorted({d.year for d in decisions if d.year is not None}) or [None]
+    years: list[int | None] = [*sorted({d.year for d in decisions if d.year is not None})] or [None]
     for year in years:
         group = [d for d in decisions if d.year == year]
         counts = Counter(d.tier if d.status == "rated" else d.status for d in group)
         n = len(group)
         print(f"\n{'分布' if year is None else f'{year} 年分布'} / distribution ({n})", file=stdout)
-        keys = [(t.id, f"{t.label.zh} {t.label.en}") for t in ruleset.tiers] + [("unrated", "不定级 unrated"), ("pending", "待定 pending")]
+        keys = [(t.id, f"{t.label.zh} {t.label.en}") for t in ruleset.tiers] + [
+            ("unrated", "不定级 unrated"),
+            ("pending", "待定 pending"),
+        ]
         for key, label in keys:
             if key in ("unrated", "pending") and not counts[key]:
                 continue
@@ -193,23 +216,37 @@ def _print_distribution(decisions: Sequence[Decision], ruleset: RuleSet, stdout:
             print(f"  {_pad(label, 22)} {counts[key]:>5}  {share}", file=stdout)
 
 
-def _pick(results: Sequence[tuple[Location, Decision]], org: str, year: int | None) -> Decision | None:
+def _pick(
+    results: Sequence[tuple[Location, Decision]], org: str, year: int | None
+) -> Decision | None:
     found = [d for _, d in results if d.org_id == org and (year is None or d.year == year)]
     return max(found, key=lambda d: d.year or 0) if found else None
 
 
-def _cmd_explain(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+def _cmd_explain(
+    args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
+) -> int:
     from tierlib.explain import explain
     from tierlib.render import to_html, to_json, to_text
 
     rows = [(w, o) for w, o in read_organizations(args.data)]
-    wanted = [(w, o) for w, o in rows if not isinstance(o, FactError) and o.id == args.org and (args.year is None or o.year == args.year)]
+    wanted = [
+        (w, o)
+        for w, o in rows
+        if not isinstance(o, FactError)
+        and o.id == args.org
+        and (args.year is None or o.year == args.year)
+    ]
     if not wanted:
         known = sorted({o.id for _, o in rows if not isinstance(o, FactError)})
         from tierlib.errors import did_you_mean
 
         hint = did_you_mean(args.org, known)
-        print(f"error: no organization {args.org!r}{' in ' + str(args.year) if args.year else ''} in {args.data}" + (f" ({hint})" if hint else ""), file=stderr)
+        print(
+            f"error: no organization {args.org!r}{' in ' + str(args.year) if args.year else ''} in {args.data}"
+            + (f" ({hint})" if hint else ""),
+            file=stderr,
+        )
         return USAGE
     where, org = max(wanted, key=lambda wo: getattr(wo[1], "year", 0) or 0)
     assert not isinstance(org, FactError)
@@ -229,7 +266,9 @@ def _cmd_explain(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, std
     return OK
 
 
-def _cmd_summary(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+def _cmd_summary(
+    args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
+) -> int:
     from tierlib import report
 
     results, errors = _evaluate_file(engine, args.data, stderr)
@@ -242,7 +281,9 @@ def _cmd_summary(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, std
     return DATA_PROBLEMS if errors else OK
 
 
-def _cmd_compare(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]) -> int:
+def _cmd_compare(
+    args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
+) -> int:
     from tierlib import report
 
     results, errors = _evaluate_file(engine, args.data, stderr)
@@ -250,7 +291,10 @@ def _cmd_compare(args: argparse.Namespace, ruleset: RuleSet, engine: Engine, std
     before = [d for d in decisions if d.year == args.year_from]
     after = [d for d in decisions if d.year == args.year_to]
     if not before or not after:
-        print(f"error: no organizations for {args.year_from if not before else args.year_to} in {args.data}", file=stderr)
+        print(
+            f"error: no organizations for {args.year_from if not before else args.year_to} in {args.data}",
+            file=stderr,
+        )
         return USAGE
     stdout.write(report.compare_text(ruleset, before, after, lang=args.lang))
     for where, exc in errors:

@@ -349,7 +349,11 @@ class _Run:
             missing=tuple(missing),
             trace=tuple(self.trace),
             provenance=Provenance(
-                rs.scheme.id, rs.scheme.version, self.e.sha256, _version, facts_sha256(attrs.evolve(self.org, facts=self.facts))
+                rs.scheme.id,
+                rs.scheme.version,
+                self.e.sha256,
+                _version,
+                facts_sha256(attrs.evolve(self.org, facts=self.facts)),
             ),
             county=self.org.county,
             township=self.org.township,

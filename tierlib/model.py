@@ -28,7 +28,8 @@ MatchMode: TypeAlias = Literal["first", "highest"]
 
 
 def _loc() -> Location:
-    return attrs.field(default=NOWHERE, eq=False, repr=False, kw_only=True)  # type: ignore[no-any-return]
+    field: Location = attrs.field(default=NOWHERE, eq=False, repr=False, kw_only=True)
+    return field
 
 
 @attrs.frozen

@@ -23,7 +23,9 @@ def _t(lang: Lang, zh: str, en: str) -> str:
 def _distribution_lines(dist: pop.Distribution, ruleset: RuleSet, lang: Lang) -> list[str]:
     out = []
     for tier in ruleset.tiers:
-        out.append(f"  {tier.label.text(lang):<10} {dist.count(tier.id):>5}  {dist.percent(tier.id, 1):>7}")
+        out.append(
+            f"  {tier.label.text(lang):<10} {dist.count(tier.id):>5}  {dist.percent(tier.id, 1):>7}"
+        )
     if dist.unrated:
         out.append(f"  {_t(lang, '不定级', 'unrated'):<10} {dist.unrated:>5}")
     if dist.pending:
@@ -31,13 +33,24 @@ def _distribution_lines(dist: pop.Distribution, ruleset: RuleSet, lang: Lang) ->
     return out
 
 
-def summary_text(ruleset: RuleSet, decisions: Sequence[Decision], by: Literal["county", "township"] = "township", lang: Lang = "zh") -> str:
+def summary_text(
+    ruleset: RuleSet,
+    decisions: Sequence[Decision],
+    by: Literal["county", "township"] = "township",
+    lang: Lang = "zh",
+) -> str:
     """Tier distribution overall and per ``by``, then every quota list with its reasons."""
     order, labels = pop.tier_order(ruleset), pop.tier_labels(ruleset)
     lines: list[str] = []
     year = next((d.year for d in decisions if d.year is not None), None)
     total = pop.distribution(decisions, order, labels=labels)
-    lines.append(_t(lang, f"{year or ''} 年分类定级分布（{total.total} 个）", f"Tier distribution {year or ''} ({total.total})"))
+    lines.append(
+        _t(
+            lang,
+            f"{year or ''} 年分类定级分布（{total.total} 个）",
+            f"Tier distribution {year or ''} ({total.total})",
+        )
+    )
     lines += _distribution_lines(total, ruleset, lang)
     for dist in pop.distribution(decisions, order, by, labels=labels):
         place = dist.township if by == "township" else dist.county
@@ -45,7 +58,9 @@ def summary_text(ruleset: RuleSet, decisions: Sequence[Decision], by: Literal["c
         lines += _distribution_lines(dist, ruleset, lang)
     names = {d.org_id: d.org_name for d in decisions}
     for result in pop.apply_quotas(ruleset, decisions):
-        lines.append("\n" + _t(lang, f"倒排：{result.label.zh}", f"Quota: {result.label.text('en')}"))
+        lines.append(
+            "\n" + _t(lang, f"倒排：{result.label.zh}", f"Quota: {result.label.text('en')}")
+        )
         for group in result.groups:
             lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
             for entry in group.listed:
@@ -57,7 +72,9 @@ def summary_text(ruleset: RuleSet, decisions: Sequence[Decision], by: Literal["c
     return "\n".join(lines) + "\n"
 
 
-def compare_text(ruleset: RuleSet, before: Sequence[Decision], after: Sequence[Decision], lang: Lang = "zh") -> str:
+def compare_text(
+    ruleset: RuleSet, before: Sequence[Decision], after: Sequence[Decision], lang: Lang = "zh"
+) -> str:
     """Transition matrix between two years, promotions and demotions, and history rules."""
     order, labels = pop.tier_order(ruleset), pop.tier_labels(ruleset)
     cmp = pop.compare_years(before, after, order, labels=labels)
@@ -68,8 +85,14 @@ def compare_text(ruleset: RuleSet, before: Sequence[Decision], after: Sequence[D
     for k, row in enumerate(m.counts):
         lines.append(f"{names[k]:<12}" + "".join(f"{c:>10}" for c in row))
     lines.append("")
-    lines.append(_t(lang, f"晋档 {cmp.promotions} 个，降档 {cmp.demotions} 个；新增 {m.entered}，撤并 {m.left}，无法比较 {m.undetermined}", f"promoted {cmp.promotions}, demoted {cmp.demotions}; entered {m.entered}, left {m.left}, undetermined {m.undetermined}"))
-    steps = Counter(t.text for t in cmp.transitions if t.direction == "up" and t.steps > 1)
+    lines.append(
+        _t(
+            lang,
+            f"晋档 {cmp.promotions} 个，降档 {cmp.demotions} 个；新增 {m.entered}，撤并 {m.left}，无法比较 {m.undetermined}",
+            f"promoted {cmp.promotions}, demoted {cmp.demotions}; entered {m.entered}, left {m.left}, undetermined {m.undetermined}",
+        )
+    )
+    steps = Counter(t.text for t in cmp.transitions if t.direction == "up" and (t.steps or 0) > 1)
     for text, n in sorted(steps.items()):
         lines.append(f"  {text}: {n}")
     histories = pop.history({m.from_year or 0: list(before), m.to_year or 0: list(after)})
@@ -77,7 +100,14 @@ def compare_text(ruleset: RuleSet, before: Sequence[Decision], after: Sequence[D
         results = pop.check_streaks(streak, histories, labels=labels)
         fired = [r for r in results.values() if r.outcome == "fires"]
         unknown = [r for r in results.values() if r.outcome == "cannot determine"]
-        lines.append("\n" + _t(lang, f"{streak.label.zh}：{len(fired)} 个需{streak.action.zh}，{len(unknown)} 个无法确定", f"{streak.label.text('en')}: {len(fired)} fire ({streak.action.text('en')}), {len(unknown)} cannot be determined"))
+        lines.append(
+            "\n"
+            + _t(
+                lang,
+                f"{streak.label.zh}：{len(fired)} 个需{streak.action.zh}，{len(unknown)} 个无法确定",
+                f"{streak.label.text('en')}: {len(fired)} fire ({streak.action.text('en')}), {len(unknown)} cannot be determined",
+            )
+        )
         named = {d.org_id: d.org_name for d in [*before, *after]}
         for r in sorted(fired + unknown, key=lambda r: r.org_id):
             reason = r.reason_zh if lang == "zh" else r.reason_en

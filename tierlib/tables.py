@@ -164,7 +164,11 @@ def to_organization(row: Row) -> Organization:
     if "__invalid__" in cells:
         raise FactError([Problem("D101", "an organization must be an object", row.where)])
     if "__extra__" in cells:
-        problems.append(Problem("D102", f"{len(cells.pop('__extra__'))} more cells than header columns", row.where))
+        problems.append(
+            Problem(
+                "D102", f"{len(cells.pop('__extra__'))} more cells than header columns", row.where
+            )
+        )
     org_id = _text(cells.pop("id", None))
     if not org_id:
         problems.append(Problem("D103", "the id cell is empty", row.where))
@@ -174,7 +178,9 @@ def to_organization(row: Row) -> Organization:
         try:
             year = int(str(year_cell).strip().rstrip("年"))
         except ValueError:
-            problems.append(Problem("D104", f"{org_id}: year {year_cell!r} is not a whole number", row.where))
+            problems.append(
+                Problem("D104", f"{org_id}: year {year_cell!r} is not a whole number", row.where)
+            )
     if problems:
         raise FactError(problems)
     return Organization(
@@ -196,7 +202,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_organizations(path: str | os.PathLike[str]) -> Iterator[tuple[Location, Organization | FactError]]:
+def read_organizations(
+    path: str | os.PathLike[str],
+) -> Iterator[tuple[Location, Organization | FactError]]:
     """Every row of a data file as an organization, or the FactError that names the row."""
     for row in read_rows(path):
         try:
@@ -205,15 +213,40 @@ def read_organizations(path: str | os.PathLike[str]) -> Iterator[tuple[Location,
             yield row.where, exc
 
 
-RESULT_COLUMNS = ("row", "id", "name", "type", "county", "township", "year", "status", "tier", "tier_label", "score", "vetoes", "flags", "missing", "error")
+RESULT_COLUMNS = (
+    "row",
+    "id",
+    "name",
+    "type",
+    "county",
+    "township",
+    "year",
+    "status",
+    "tier",
+    "tier_label",
+    "score",
+    "vetoes",
+    "flags",
+    "missing",
+    "error",
+)
 
 
-def result_record(where: Location, decision: Decision | None, labels: Mapping[str, str], error: FactError | None = None) -> dict[str, Any]:
+def result_record(
+    where: Location,
+    decision: Decision | None,
+    labels: Mapping[str, str],
+    error: FactError | None = None,
+) -> dict[str, Any]:
     """One output row for a decision or an error."""
     if decision is None:
         assert error is not None
         record: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "")
-        record.update(row=where.line, status="error", error="; ".join(f"{p.code}: {p.message}" for p in error.problems))
+        record.update(
+            row=where.line,
+            status="error",
+            error="; ".join(f"{p.code}: {p.message}" for p in error.problems),
+        )
         return record
     return {
         "row": where.line,
@@ -239,7 +272,10 @@ def write_records(path: str | os.PathLike[str], records: Sequence[Mapping[str, A
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":
-        p.write_text(json.dumps(list(records), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        p.write_text(
+            json.dumps(list(records), ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
     elif suffix == ".xlsx":
         import openpyxl
 
