@@ -356,3 +356,18 @@ class TestIndependence:
         for t in threads:
             t.join()
         assert all(results[n] == expected for n in range(8))
+
+
+class TestNumpyInput:
+    def test_numpy_scalars_are_accepted_as_facts(self, default):
+        """numpy.float64 and numpy.bool_ facts give the same decision as Python values."""
+        import numpy as np
+
+        _, engine = default
+        typed = engine.evaluate(good_village())
+        facts = {
+            k: (np.bool_(v) if isinstance(v, bool) else np.float64(float(v)))
+            for k, v in good_village().facts.items()
+        }
+        org = attrs.evolve(good_village(), facts=facts)
+        assert engine.evaluate(org).to_json() == typed.to_json()

@@ -12,6 +12,7 @@ objects, and explain them::
 __version__ = "0.1.0"
 
 from tierlib._load import check, dump, load, loads
+from tierlib.columnar import TableResult, evaluate_stream, evaluate_table
 from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
 from tierlib.engine import Engine, facts_sha256, ruleset_sha256
 from tierlib.errors import (
@@ -43,11 +44,14 @@ __all__ = [
     "Provenance",
     "RuleSet",
     "RuleSetError",
+    "TableResult",
     "TierlibError",
     "TraceEvent",
     "__version__",
     "check",
     "dump",
+    "evaluate_stream",
+    "evaluate_table",
     "explain",
     "facts_sha256",
     "load",
@@ -55,3 +59,5 @@ __all__ = [
     "read_organizations",
     "ruleset_sha256",
 ]
+
+Engine.evaluate_table = evaluate_table  # type: ignore[attr-defined]

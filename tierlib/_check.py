@@ -362,6 +362,15 @@ def _bands(
                 )
             )
         lo, hi = band.range.lower, band.range.upper
+        if low != high and lo is not None and hi is not None and lo[0] == hi[0]:
+            out.append(
+                Problem(
+                    "E125",
+                    "a band with a points range needs a range wider than one value",
+                    where(*bat, "points"),
+                    "give a fixed number of points",
+                )
+            )
         if low != high and (lo is None or hi is None):
             out.append(
                 Problem(

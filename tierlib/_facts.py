@@ -35,7 +35,7 @@ def to_number(value: Any) -> Fraction:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")
-        return Fraction(repr(value))
+        return Fraction(repr(float(value)))  # float() also unwraps numpy.float64
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a finite number")

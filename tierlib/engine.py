@@ -222,7 +222,7 @@ class _Run:
         excluded = ZERO
         for ind in rs.indicators:
             absent = [f for f in self.e._c.inputs[ind.id] if f not in facts]
-            undetermined = [r for r in unknown1 if r == ind.id or r.startswith(ind.id + "/")]
+            undetermined = sorted(r for r in unknown1 if r == ind.id or r.startswith(ind.id + "/"))
             if absent or undetermined:
                 policy = ind.missing or rs.scheme.missing
                 for name in absent or undetermined:

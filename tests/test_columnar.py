@@ -1,0 +1,546 @@
+"""tierlib.columnar: the vectorized path gives the engine's answer for every row."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from strategies import rulesets
+
+from tierlib import _ast, _expr, model
+from tierlib._check import check_ruleset
+from tierlib._load import load
+from tierlib.columnar import STATUSES, TableResult, evaluate_stream, evaluate_table
+from tierlib.decision import Decision, fmt_fraction
+from tierlib.engine import Engine
+from tierlib.errors import EngineError, FactError, Location, RuleSetError
+from tierlib.tables import Row, read_rows, to_organization
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT / "rules" / "default.yaml"
+COUNTY = ROOT / "examples" / "county.csv"
+COUNTY_ERRORS = ROOT / "examples" / "county_with_errors.csv"
+
+
+@pytest.fixture(scope="module")
+def default() -> Engine:
+    with Engine(load(DEFAULT)) as engine:
+        yield engine
+
+
+# ---------------------------------------------------------------- comparison helpers
+
+
+def expected(d: Decision) -> dict[str, Any]:
+    """What the columns must hold for a decision."""
+    return {
+        "id": d.org_id,
+        "status": d.status,
+        "tier": d.tier,
+        "score_tier": d.score_tier,
+        "score": d.score,
+        "raw_score": d.raw_score,
+        "dimensions": dict(d.dimensions),
+        "points": dict(d.points),
+        "applied": {v.id for v in d.vetoes if v.determined},
+        "undetermined": {v.id for v in d.vetoes if not v.determined},
+        "decisive": {v.id for v in d.vetoes if v.decisive},
+        "flags": set(d.flags),
+        "missing": {m.indicator for m in d.missing},
+    }
+
+
+def actual(res: TableResult, k: int) -> dict[str, Any]:
+    """Result row ``k`` in the shape of :func:`expected`."""
+    tiers = [*res.tiers, None]
+    return {
+        "id": res.ids[k],
+        "status": STATUSES[res.status[k]],
+        "tier": tiers[res.tier[k]],
+        "score_tier": tiers[res.score_tier[k]],
+        "score": res.score.fraction(k),
+        "raw_score": res.raw_score.fraction(k),
+        "dimensions": {d: c.fraction(k) for d, c in res.dimensions.items()},
+        "points": {i: c.fraction(k) for i, c in res.points.items()},
+        "applied": {v for v, m in res.vetoes.items() if m[k]},
+        "undetermined": {v for v, m in res.undetermined.items() if m[k]},
+        "decisive": {v for v, m in res.decisive.items() if m[k]},
+        "flags": {f for f, m in res.flags.items() if m[k]},
+        "missing": {i for i, m in res.missing.items() if m[k]},
+    }
+
+
+def assert_same_as_engine(engine: Engine, res: TableResult, n: int) -> None:
+    """Every input row: the columns equal ``engine.evaluate`` of its organization, or its errors."""
+    assert len(res.rows) + len(res.errors) == n == len(res)
+    errors = dict(res.errors)
+    position = {int(r): k for k, r in enumerate(res.rows)}
+    for i in range(n):
+        chunk, j = res._locate(i)
+        try:
+            decision = engine.evaluate(res.organization(i), chunk.where(j))
+        except FactError as exc:
+            problems = list(exc.problems)
+        else:
+            assert i in position, (i, errors.get(i))
+            assert actual(res, position[i]) == expected(decision), i
+            continue
+        assert errors.get(i) == problems, i
+
+
+# ---------------------------------------------------------------- random tables
+
+
+def _constants(rs: model.RuleSet) -> list[Fraction]:
+    """Numbers a rule set compares with: thresholds, band edges, literals, maxima."""
+    out = {Fraction(0), Fraction(1)}
+    for ind in rs.indicators:
+        out.add(ind.max)
+        if ind.linear is not None:
+            out |= {ind.linear.floor, ind.linear.target}
+        for band in ind.bands.bands if ind.bands else ():
+            out |= {b for b in (band.range.at_least, band.range.below) if b is not None}
+    for _, expr in _conditions(rs):
+        out |= {n.value for n in _ast.nodes(expr) if isinstance(n, _ast.Num)}
+    for spec in rs.facts.values():
+        out |= {b for b in (spec.minimum, spec.maximum) if b is not None}
+    return sorted(x for x in out if abs(x) < 10**6)
+
+
+def _conditions(rs: model.RuleSet) -> list[tuple[str, _ast.Expr]]:
+    from tierlib._check import conditions
+
+    return [(rid, expr) for rid, expr, _ in conditions(rs)]
+
+
+def _numbers(spec: model.FactSpec, constants: list[Fraction]) -> st.SearchStrategy[Fraction]:
+    grid = st.builds(Fraction, st.integers(-500, 12000), st.sampled_from([1, 10, 100, 8]))
+    near = st.sampled_from(constants).flatmap(
+        lambda c: st.sampled_from([c, c + Fraction(1, 100), c - Fraction(1, 100), c + 1])
+    )
+    lo = spec.minimum if spec.minimum is not None else Fraction(-(10**5))
+    hi = spec.maximum if spec.maximum is not None else Fraction(10**5)
+
+    def admissible(x: Fraction) -> Fraction:
+        x = min(max(x, lo), hi)
+        return Fraction(math.floor(x)) if spec.integer and x.denominator != 1 else x
+
+    return st.one_of(near, grid).map(admissible)
+
+
+def _cell(kind: str, fmt: str, value: Any, draw: st.DrawFn) -> Any:
+    """``value`` (a Fraction, bool, str or None) written the way column format ``fmt`` holds it."""
+    if value is None:
+        return {"text": draw(st.sampled_from(["", "  "])), "python": None, "typed": math.nan}[fmt]
+    if fmt == "text":
+        if kind == "number":
+            assert isinstance(value, Fraction)
+            text = fmt_fraction(value)
+            return draw(st.sampled_from([text, f" {text} "]))
+        if kind == "boolean":
+            return draw(
+                st.sampled_from(["是", "true", "1", "√"] if value else ["否", "False", "0", "无"])
+            )
+        return value
+    if fmt == "python" and kind == "number":
+        return draw(st.sampled_from([value, Decimal(value.numerator) / Decimal(value.denominator)]))
+    if fmt == "typed" and kind == "number":
+        return float(value)
+    return value
+
+
+def _typed_ok(kind: str, values: list[Any]) -> bool:
+    """Whether a column can be a float64/bool array without changing what the engine sees."""
+    if kind == "number":
+        return all(v is None or Fraction(repr(float(v))) == v for v in values)
+    return False
+
+
+@st.composite
+def tables(draw: st.DrawFn, rs: model.RuleSet, max_rows: int = 10) -> tuple[dict[str, Any], int]:
+    """A table of organizations for ``rs``: mixed formats, missing values, a few bad cells."""
+    n = draw(st.integers(1, max_rows))
+    constants = _constants(rs)
+    columns: dict[str, Any] = {
+        "id": [f"o{i}" for i in range(n)],
+        "type": [
+            draw(st.sampled_from(["village", "community", "", "village", "town"])) for _ in range(n)
+        ],
+        "year": [draw(st.sampled_from(["2024", 2023, "", "2024年"])) for _ in range(n)],
+    }
+    for name, spec in rs.facts.items():
+        if spec.kind == "number":
+            values: st.SearchStrategy[Any] = _numbers(spec, constants)
+        elif spec.kind == "boolean":
+            values = st.booleans()
+        else:
+            values = st.sampled_from(spec.values or ("a", "b", "中文"))
+        cells = [
+            draw(st.none() | values) if draw(st.integers(0, 5)) == 0 else draw(values)
+            for _ in range(n)
+        ]
+        fmt = draw(st.sampled_from(["text", "python", "typed"]))
+        if fmt == "typed" and not _typed_ok(spec.kind, cells):
+            fmt = "python"
+        col = [_cell(spec.kind, fmt, v, draw) for v in cells]
+        if draw(st.integers(0, 14)) == 0:  # one bad cell
+            col[draw(st.integers(0, n - 1))] = {"number": "abc", "boolean": "maybe", "string": 5}[
+                spec.kind
+            ]
+            fmt = "python"
+        columns[name] = np.array(col, dtype=np.float64) if fmt == "typed" else col
+    return columns, n
+
+
+def _on_boundaries(rs: model.RuleSet, scores: list[Fraction], draw: st.DrawFn) -> model.RuleSet:
+    """``rs`` with tier minima (and a flag) moved onto scores that actually occur."""
+    lows = [t for t in rs.tiers if t.range.lower is not None]
+    if not scores or not lows:
+        return rs
+    chosen = sorted(
+        set(draw(st.lists(st.sampled_from(scores), min_size=len(lows), max_size=len(lows)))),
+        reverse=True,
+    )
+    others = sorted({t.range.lower[0] for t in lows} - set(chosen), reverse=True)  # type: ignore[index]
+    minima = sorted([*chosen, *others][: len(lows)], reverse=True)
+    tiers = []
+    for t in rs.tiers:
+        if t.range.lower is None:
+            tiers.append(t)
+        else:
+            m = minima.pop(0)
+            tiers.append(
+                attrs.evolve(
+                    t,
+                    range=model.Bound(at_least=m)
+                    if t.range.at_least is not None
+                    else model.Bound(above=m),
+                )
+            )
+    here = Location("<test>")
+    s = draw(st.sampled_from(scores))
+    flag = model.Flag(
+        "on_score",
+        model.Label("x"),
+        _ast.Compare(">=", _ast.Ref(("score",), here), _ast.Num(s, here), here),
+    )
+    return attrs.evolve(rs, tiers=tuple(tiers), flags=(*rs.flags, flag))
+
+
+def _engine(rs: model.RuleSet) -> Engine | None:
+    try:
+        return Engine(rs)
+    except RuleSetError:  # beyond a durable_rules limit: not what this test is about
+        return None
+
+
+class TestDifferential:
+    @settings(max_examples=40)
+    @given(data=st.data())
+    def test_columns_equal_engine_evaluate_on_random_rule_sets(self, data: st.DataObject) -> None:
+        """Random rule sets × tables with scores on tier minima: columnar == Engine.evaluate."""
+        rs = data.draw(rulesets())
+        assert check_ruleset(rs, None) == []
+        columns, n = data.draw(tables(rs))
+        first = _engine(rs)
+        if first is None:
+            return
+        scores = []
+        with first:
+            probe = evaluate_table(first, columns)
+            for i in range(n):
+                with contextlib.suppress(FactError):
+                    scores.append(first.evaluate(probe.organization(i)).score)
+        rs2 = _on_boundaries(rs, [s for s in scores if s is not None], data.draw)
+        engine = _engine(rs2)
+        if engine is None:
+            return
+        with engine:
+            res = evaluate_table(engine, columns, chunk_size=data.draw(st.integers(1, 8)))
+            assert_same_as_engine(engine, res, n)
+            event(f"fast rows: {int(np.count_nonzero(~res.exact_path))}/{n}")
+            orgs = []
+            for i in range(n):
+                with contextlib.suppress(FactError):
+                    orgs.append(res.organization(i))
+            by_org = evaluate_table(engine, orgs)
+            assert_same_as_engine(engine, by_org, len(orgs))
+
+
+# ---------------------------------------------------------------- the default scheme
+
+
+def _county_columns(path: Path) -> tuple[dict[str, list[Any]], list[Row]]:
+    rows = read_rows(path)
+    names = list(dict.fromkeys(k for r in rows for k in r.cells))
+    return {k: [r.cells.get(k) for r in rows] for k in names}, rows
+
+
+class TestDefaultScheme:
+    @pytest.mark.skipif(not COUNTY.exists(), reason="examples/county.csv not generated")
+    def test_county_csv_gives_the_engine_results_on_the_fast_path(self, default: Engine) -> None:
+        """examples/county.csv: every row on the vectorized path, identical to the engine."""
+        columns, rows = _county_columns(COUNTY)
+        res = evaluate_table(default, columns, where=[r.where for r in rows])
+        assert not res.exact_path.any()
+        assert_same_as_engine(default, res, len(rows))
+        for i, row in enumerate(rows):
+            assert res.organization(i) == to_organization(row)
+
+    @pytest.mark.skipif(
+        not COUNTY_ERRORS.exists(), reason="examples/county_with_errors.csv missing"
+    )
+    def test_bad_rows_become_errors_with_their_row_numbers(self, default: Engine) -> None:
+        """county_with_errors.csv: rows in == results + errors; each error names its file line."""
+        columns, rows = _county_columns(COUNTY_ERRORS)
+        res = evaluate_table(default, columns, where=[r.where for r in rows])
+        assert len(res.rows) + len(res.errors) == len(rows)
+        assert res.errors
+        for i, problems in res.errors:
+            assert problems
+            assert all(p.location == rows[i].where for p in problems)
+        assert_same_as_engine(default, res, len(rows))
+
+    def test_decision_json_is_byte_identical_to_engine_json(self, default: Engine) -> None:
+        """decision(i).to_json() == engine.evaluate(org_i).to_json(), and agrees with the columns."""
+        columns, rows = _county_columns(COUNTY)
+        res = evaluate_table(default, columns)
+        for k in range(0, len(res.rows), 37):
+            i = int(res.rows[k])
+            decision = res.decision(i)
+            assert decision.to_json() == default.evaluate(to_organization(rows[i])).to_json()
+            assert actual(res, k) == expected(decision)
+
+    def test_score_rounded_onto_a_threshold_takes_that_tier(self, default: Engine) -> None:
+        """A raw 89.95 rounds half-up to 90.0 and is 一类 (以上 90), as in the engine."""
+        facts = _good_village()
+        facts["income_per_capita"] = "7980"  # high band: 20 + 5·(7980−5500)/2500 = 24.96
+        facts["culture_points"] = "4.99"  # −0.01
+        facts.update(open_party_affairs="否", open_finance="否", water_tap="否")  # −3 −2 −2
+        res = evaluate_table(default, {k: [v] for k, v in facts.items()})
+        d = default.evaluate(res.organization(0))
+        assert d.raw_score == Fraction("89.95")
+        assert d.score == Fraction(90)
+        assert res.raw_score.fraction(0) == Fraction("89.95")
+        assert res.score.fraction(0) == Fraction(90)
+        assert res.tier_text()[0] == "class1"
+        assert not res.exact_path[0]
+
+    def test_typed_float_columns_with_nan_as_missing_match_the_engine(
+        self, default: Engine
+    ) -> None:
+        """float64 columns (NaN = missing) and bool columns: exact, on the fast path."""
+        rng = np.random.default_rng(7)
+        n = 3000
+        columns = synthetic_default_table(rng, n)
+        res = evaluate_table(default, columns, chunk_size=1024)
+        assert not res.exact_path.any()
+        assert len(res.rows) == n
+        for k in range(0, n, 97):
+            decision = default.evaluate(res.organization(int(res.rows[k])))
+            assert actual(res, k) == expected(decision)
+        total = res.distribution()
+        assert sum(total.values()) == n
+
+    def test_stream_of_rows_yields_chunks_covering_every_row(self, default: Engine) -> None:
+        """evaluate_stream over Row objects: global row indices, every row once, same results."""
+        rows = read_rows(COUNTY_ERRORS) + read_rows(COUNTY)[:40]
+        seen = []
+        for part in evaluate_stream(default, rows, chunk_size=16):
+            assert len(part) <= 16
+            seen += [int(r) for r in part.rows] + [i for i, _ in part.errors]
+            for k, i in enumerate(part.rows.tolist()):
+                decision = default.evaluate(to_organization(rows[i]), rows[i].where)
+                assert actual(part, k) == expected(decision)
+        assert sorted(seen) == list(range(len(rows)))
+
+    def test_stream_accepts_organizations_and_whole_tables(self, default: Engine) -> None:
+        """Organizations and column tables mixed in one stream keep one row numbering."""
+        columns, rows = _county_columns(COUNTY)
+        orgs = [to_organization(r) for r in rows[:10]]
+        table = {k: v[10:30] for k, v in columns.items()}
+        parts = list(evaluate_stream(default, [*orgs, table], chunk_size=8))
+        rows_seen = np.concatenate([p.rows for p in parts])
+        assert rows_seen.tolist() == list(range(30))
+        assert [p.score.fraction(0) for p in parts[:1]] == [default.evaluate(orgs[0]).score]
+
+    def test_rows_beyond_int64_fall_back_to_the_engine(self, default: Engine) -> None:
+        """A collective income of 2**52: not representable at the column's scale → exact path."""
+        facts = _good_village()
+        facts["collective_income"] = [str(2**52), "50000.5", "1e3"]
+        facts = {k: (v if isinstance(v, list) else [v] * 3) for k, v in facts.items()}
+        facts["id"] = ["a", "b", "c"]
+        res = evaluate_table(default, facts)
+        assert_same_as_engine(default, res, 3)
+
+    def test_to_records_lists_every_input_row_in_order(self, default: Engine) -> None:
+        """to_records: one record per input row (errors included), exact score text."""
+        columns, rows = _county_columns(COUNTY_ERRORS)
+        res = evaluate_table(default, columns)
+        records = res.to_records()
+        assert [r["row"] for r in records] == list(range(len(rows)))
+        for _k, i in enumerate(res.rows.tolist()):
+            d = default.evaluate(res.organization(i))
+            rec = records[i]
+            assert rec["score"] == (None if d.score is None else fmt_fraction(d.score, exact=True))
+            assert rec["status"] == d.status
+            assert rec["tier"] == d.tier
+        assert all(records[i]["status"] == "error" for i, _ in res.errors)
+
+    def test_duck_typed_dataframe_and_arrow_tables_are_read(self, default: Engine) -> None:
+        """Objects with pandas' or pyarrow's table interface give the same results."""
+        columns, _rows = _county_columns(COUNTY)
+        small = {k: v[:25] for k, v in columns.items()}
+
+        class Series:
+            def __init__(self, values: list[Any]) -> None:
+                self.values = values
+
+            def to_numpy(self) -> np.ndarray:
+                return np.array(self.values, dtype=object)
+
+        class Frame:
+            columns = tuple(small)
+
+            def __getitem__(self, key: str) -> Series:
+                return Series(small[key])
+
+            def to_dict(self, orient: str) -> dict[str, list[Any]]:
+                return small
+
+        class Arrow:
+            column_names = tuple(small)
+
+            def to_pydict(self) -> dict[str, list[Any]]:
+                return small
+
+        want = evaluate_table(default, small)
+        for data in (Frame(), Arrow()):
+            got = evaluate_table(default, data)
+            assert [actual(got, k) for k in range(25)] == [actual(want, k) for k in range(25)]
+
+
+def _good_village() -> dict[str, Any]:
+    """Text cells of a strong village of the default scheme (97 points, no veto)."""
+    return {
+        "id": "T-1",
+        "type": "village",
+        "has_industry_plan": "是",
+        "has_leading_industry": "是",
+        "leading_industry_income_share": "0.6",
+        "road_hardened": "是",
+        "road_to_groups": "是",
+        "road_lights": "是",
+        "road_maintained": "是",
+        "water_safe": "是",
+        "water_tap": "是",
+        "has_cooperative": "是",
+        "coop_household_share": "0.4",
+        "income_per_capita": "9000",
+        "income_growth": "0.1",
+        "sanitation_points": "8",
+        "green_coverage": "0.3",
+        "waste_collection": "是",
+        "governance_ok": "是",
+        "medical_enrolment": "0.96",
+        "culture_points": "5",
+        "big_ceremonies": "否",
+        "superstition_incidents": "0",
+        "two_committees_complete": "是",
+        "team_united": "是",
+        "has_woman_member": "否",
+        "open_party_affairs": "是",
+        "open_village_affairs": "是",
+        "open_finance": "是",
+        "satisfaction": "0.95",
+        "secretary_vacant_months": "0",
+        "election_bribery": "否",
+        "clan_interference": "否",
+        "has_venue": "是",
+        "collective_income": "80000",
+    }
+
+
+def synthetic_default_table(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Typed columns for the default scheme: bool arrays, float64 with NaN, int64."""
+    rs = load(DEFAULT)
+    cols: dict[str, Any] = {
+        "id": np.array([f"S{i:07d}" for i in range(n)]),
+        "type": np.where(rng.random(n) < 0.9, "village", "community"),
+    }
+    for name, spec in rs.facts.items():
+        if spec.kind == "boolean":
+            cols[name] = rng.random(n) < 0.85
+        elif spec.integer:
+            cols[name] = rng.poisson(0.3, n).astype(np.int64)
+        else:
+            lo = float(spec.minimum or 0)
+            hi = float(spec.maximum) if spec.maximum is not None else 12000.0
+            x = np.round(rng.uniform(lo, hi, n), 2 if hi <= 1 else 1)
+            x[rng.random(n) < 0.03] = np.nan
+            cols[name] = x
+    return cols
+
+
+class TestExactPath:
+    def test_values_beyond_the_scale_are_decided_by_the_engine(self, default: Engine) -> None:
+        """0.1 + 0.2 as a double (17 digits) and 1/3 as a Fraction: exact path, same answer."""
+        facts = {k: [v, v, v] for k, v in _good_village().items()}
+        facts["id"] = ["a", "b", "c"]
+        facts["satisfaction"] = np.array([0.1 + 0.2, 0.85, 0.3])
+        facts["coop_household_share"] = [Fraction(1, 3), "0.4", "0.4"]
+        res = evaluate_table(default, facts)
+        assert res.exact_path.tolist() == [True, False, False]
+        assert_same_as_engine(default, res, 3)
+
+    def test_int64_overflow_in_a_condition_goes_to_the_engine(self) -> None:
+        """A veto multiplying large values overflows int64: those rows take the exact path."""
+        rs = load(DEFAULT)
+        here = Location("<test>")
+        when = _expr.parse("collective_income * collective_income * collective_income > 1", here)
+        veto = model.Veto("huge", model.Label("x"), when, "cap", "class2")
+        with Engine(attrs.evolve(rs, vetoes=(*rs.vetoes, veto))) as engine:
+            facts = {k: [v, v] for k, v in _good_village().items()}
+            facts["id"] = ["small", "big"]
+            facts["collective_income"] = ["0.5", "9000000.5"]
+            res = evaluate_table(engine, facts)
+            assert res.exact_path.tolist() == [False, True]
+            assert_same_as_engine(engine, res, 2)
+            assert res.vetoes["huge"].tolist() == [False, True]
+
+    def test_nan_in_an_organization_is_an_error_as_in_the_engine(self, default: Engine) -> None:
+        """Organizations keep the engine's reading of NaN (F103); table cells read it as empty."""
+        org = to_organization(Row(Location("x"), dict(_good_village(), satisfaction=math.nan)))
+        res = evaluate_table(default, [org])
+        assert [p.code for _, ps in res.errors for p in ps] == ["F103"]
+        table = evaluate_table(default, {k: [v] for k, v in org.facts.items()} | {"id": ["T-1"]})
+        assert table.errors == []
+        assert table.status_text().tolist() == ["pending"]
+
+    def test_a_closed_engine_is_refused(self) -> None:
+        """evaluate_table on a closed engine raises EngineError, like Engine.evaluate."""
+        engine = Engine(load(DEFAULT))
+        engine.close()
+        with pytest.raises(EngineError):
+            evaluate_table(engine, {"id": ["a"]})
+
+
+class TestAbsentColumns:
+    def test_a_table_without_some_fact_columns_agrees_with_the_engine(
+        self, default: Engine
+    ) -> None:
+        """Absent columns read as missing facts, row by row as the engine reads them; no crash."""
+        res = evaluate_table(default, {"id": ["a", "b"], "satisfaction": ["0.9", "x"]})
+        assert len(res.rows) + len(res.errors) == 2
+        assert [row for row, _ in res.errors] == [1]
+        org = model.Organization(id="a", facts={"satisfaction": "0.9"})
+        assert res.decision(0).to_json() == default.evaluate(org).to_json()

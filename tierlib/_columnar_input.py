@@ -1,0 +1,399 @@
+"""Input side of tierlib.columnar: tables → chunks → typed, exactly scaled fact columns.
+
+A chunk is up to ``chunk_size`` rows of one source (a mapping of columns, a DataFrame-like or
+Arrow-like table, row mappings, :class:`tierlib.tables.Row` objects or organizations). Row
+``j`` of a chunk always has an :class:`~tierlib.model.Organization` built exactly as
+:func:`tierlib.tables.to_organization` builds it from the row's cells (NaN cells read as
+empty), so the exact per-row path sees what the CLI would.
+
+Coercion follows :mod:`tierlib._facts` exactly: text and objects go through its own functions
+(once per distinct value); typed numpy columns are converted with vectorized rules that are
+proven equal to it (see :func:`_float_column`). A row gets ``slow`` set whenever the fast path
+cannot vouch for it — any problem the engine would report, a value that is not exactly
+representable at the column's scale — and is then decided by the engine itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tierlib import model
+from tierlib._columnar_num import I64, Mask, Rat
+from tierlib._facts import _coerce, is_missing, to_boolean
+from tierlib.errors import DataError, Location
+from tierlib.tables import ALIASES, Row, to_organization
+
+Column = NDArray[Any]
+Locate = Callable[[int], "Location | None"]
+KMAX = 15  # at most 15 decimals on the fast path (10**15 is exact in a double)
+XMAX = 2**53  # scaled integers of input values stay below this
+LONG_TEXT = 5000  # longer strings may exceed what durable_rules compares (65535 JSON bytes)
+_KS = (0, 1, 2, 3, 4, 6, 9, 12, 15)
+
+
+class Chunk:
+    """Up to ``chunk_size`` consecutive rows of a source; ``start`` is the first row's index."""
+
+    def __init__(
+        self,
+        start: int,
+        columns: Mapping[str, Column],
+        n: int,
+        where: Locate,
+        orgs: Sequence[model.Organization] | None = None,
+    ) -> None:
+        self.start, self.n, self.columns, self._where, self.orgs = start, n, columns, where, orgs
+
+    def where(self, j: int) -> Location | None:
+        return self._where(self.start + j)
+
+    def organization(self, j: int) -> model.Organization:
+        """Row ``j`` as an organization; raises FactError for an unusable id or year."""
+        if self.orgs is not None:
+            return self.orgs[j]
+        cells = {name: _py(col[j]) for name, col in self.columns.items()}
+        return to_organization(Row(self.where(j) or Location("<table>"), cells))
+
+
+def _py(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+# ---------------------------------------------------------------- sources
+
+
+def normalize_name(name: Any) -> str:
+    text = str(name).strip()
+    return ALIASES.get(text, text)
+
+
+def table_columns(data: Any) -> dict[str, Column] | None:
+    """Columns of a mapping / DataFrame-like / Arrow-like table, or None for other data."""
+    raw: Mapping[Any, Any]
+    if isinstance(data, Mapping):
+        raw = data
+    elif hasattr(data, "to_pydict") and hasattr(data, "column_names"):  # pyarrow.Table
+        raw = data.to_pydict()
+    elif hasattr(data, "columns") and hasattr(data, "to_dict"):  # pandas.DataFrame
+        raw = {c: data[c].to_numpy() for c in data.columns}
+    else:
+        return None
+    out: dict[str, Column] = {}
+    for key, values in raw.items():
+        name = normalize_name(key)
+        if name in out:
+            raise DataError(f"column {name!r} appears twice")
+        out[name] = values if isinstance(values, np.ndarray) else _object_array(values)
+    if "id" not in out:
+        raise DataError("the table has no 'id' (编号) column")
+    lengths = {len(c) for c in out.values()}
+    if len(lengths) > 1:
+        raise DataError(f"columns differ in length: {sorted(lengths)}")
+    return out
+
+
+def _object_array(values: Iterable[Any]) -> Column:
+    items = list(values)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def table_chunks(
+    columns: Mapping[str, Column], chunk_size: int, where: Locate, offset: int = 0
+) -> Iterator[Chunk]:
+    n = len(next(iter(columns.values()))) if columns else 0
+    for lo in range(0, n, chunk_size):
+        hi = min(n, lo + chunk_size)
+        yield Chunk(offset + lo, {k: c[lo:hi] for k, c in columns.items()}, hi - lo, where)
+
+
+def org_chunk(
+    start: int, orgs: Sequence[model.Organization], where: Locate, names: Iterable[str]
+) -> Chunk:
+    """A chunk of organizations: object columns of their facts (absent facts read as None)."""
+    cols: dict[str, Column] = {
+        "id": _object_array(o.id for o in orgs),
+        "type": _object_array(o.type for o in orgs),
+    }
+    for name in names:
+        cols[name] = _object_array(o.facts.get(name) for o in orgs)
+    return Chunk(start, cols, len(orgs), where, orgs)
+
+
+def rows_chunk(start: int, rows: Sequence[Mapping[str, Any]], where: Locate) -> Chunk:
+    """A chunk of row mappings (cells by column name), as a table."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    cols = {}
+    for name in names:
+        key = normalize_name(name)
+        cols[key] = _object_array(row.get(name) for row in rows)
+    if "id" not in cols:
+        cols["id"] = _object_array(None for _ in rows)
+    return Chunk(start, cols, len(rows), where)
+
+
+# ---------------------------------------------------------------- distinct values
+
+
+def distinct(col: Column) -> tuple[I64, list[Any]]:
+    """Codes into the list of distinct values (by type and value: True, 1 and 1.0 differ)."""
+    items = col.tolist()
+    index: dict[Any, int] = {}
+    try:
+        if col.dtype.kind == "U":
+            codes = np.fromiter(
+                (index.setdefault(v, len(index)) for v in items), np.int64, len(items)
+            )
+            return codes, list(index)
+        codes = np.fromiter(
+            (index.setdefault((v.__class__, v), len(index)) for v in items), np.int64, len(items)
+        )
+        return codes, [v for _, v in index]
+    except TypeError:  # an unhashable cell: one code per row
+        return np.arange(len(items), dtype=np.int64), items
+
+
+def text_column(col: Column) -> Column:
+    """Cells as :func:`tierlib.tables._text` reads them (stripped text, ``1.0`` → ``1``)."""
+    if col.dtype.kind == "U":
+        return np.strings.strip(col)
+    codes, values = distinct(col)
+    texts = [_text(_py(v)) for v in values]
+    return _object_array(texts)[codes] if texts else np.empty(0, dtype=object)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def bad_years(col: Column) -> Mask:
+    """Rows whose year cell :func:`tierlib.tables.to_organization` rejects (D104)."""
+    if col.dtype.kind in "iu":
+        return np.zeros(len(col), dtype=np.bool_)
+    codes, values = distinct(col)
+    bad = np.zeros(len(values), dtype=np.bool_)
+    for i, v in enumerate(values):
+        v = _py(v)
+        if v not in (None, ""):
+            try:
+                int(str(v).strip().rstrip("年"))
+            except ValueError:
+                bad[i] = True
+    return bad[codes] if len(values) else np.zeros(0, dtype=np.bool_)
+
+
+# ---------------------------------------------------------------- typed fact columns
+
+
+class Fact:
+    """One fact column of a chunk: values, ``missing`` and ``slow`` masks."""
+
+    __slots__ = ("missing", "slow", "value")
+
+    def __init__(self, value: Rat | Mask | I64, missing: Mask, slow: Mask) -> None:
+        self.value, self.missing, self.slow = value, missing, slow
+
+
+def number_fact(
+    col: Column, spec: model.FactSpec, k_hint: int, nan_missing: bool
+) -> tuple[Fact, int]:
+    """A number column as integers scaled by ``10**k``; returns the fact and ``k``."""
+    n = len(col)
+    kind = col.dtype.kind
+    if kind == "f":
+        x = col.astype(np.float64, copy=False)
+        nan = np.isnan(x)
+        missing = nan if nan_missing else np.zeros(n, dtype=np.bool_)
+        X, k, slow = _float_column(x, k_hint)
+        slow &= ~missing  # NaN is slow (F103) unless it means missing
+        fact = Fact(Rat.scaled(X, 10**k), missing, slow)
+        _range(fact, spec, k)
+        return fact, k
+    if kind in "iu":
+        big = (col > XMAX) | (col < -XMAX) if col.dtype.itemsize >= 8 else np.zeros(n, np.bool_)
+        X = np.where(big, 0, col).astype(np.int64)
+        fact = Fact(Rat.scaled(X, 1), np.zeros(n, dtype=np.bool_), big)
+        _range(fact, spec, 0)
+        return fact, 0
+    if kind == "b":  # to_number refuses booleans
+        return Fact(
+            Rat(np.zeros(n, np.int64), 0, 1, 1), np.zeros(n, np.bool_), np.ones(n, np.bool_)
+        ), 0
+    codes, values = distinct(col)
+    exact: list[Fraction | None] = []
+    miss = np.zeros(len(values), dtype=np.bool_)
+    slow = np.zeros(len(values), dtype=np.bool_)
+    k = 0
+    for i, raw in enumerate(values):
+        v = _py(raw) if nan_missing else raw
+        if is_missing(v):
+            miss[i] = True
+            exact.append(None)
+            continue
+        try:
+            got = _coerce(v, spec)
+        except ValueError:
+            slow[i] = True
+            exact.append(None)
+            continue
+        assert isinstance(got, Fraction)
+        places = _places(got.denominator)
+        if places is None or places > KMAX:
+            slow[i] = True
+            exact.append(None)
+        else:
+            k = max(k, places)
+            exact.append(got)
+    scaled = np.zeros(len(values), dtype=np.int64)
+    scale = 10**k
+    for i, value in enumerate(exact):
+        if value is not None:
+            whole = int(value * scale)
+            if abs(whole) >= XMAX:
+                slow[i] = True
+            else:
+                scaled[i] = whole
+    return Fact(Rat.scaled(scaled[codes], scale), miss[codes], slow[codes]), k
+
+
+def _places(den: int) -> int | None:
+    """The decimals a fraction with denominator ``den`` needs, or None if it never ends."""
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    return max(twos, fives) if den == 1 else None
+
+
+def _float_column(x: NDArray[np.float64], k_hint: int) -> tuple[I64, int, Mask]:
+    """Doubles as integers ``X`` with ``X / 10**k`` equal to ``Fraction(repr(x))``.
+
+    Exactness: for ``|x| < 2**50 / 10**k`` the spacing of doubles near ``x`` is below
+    ``10**-k / 2``, so at most one multiple of ``10**-k`` rounds to ``x``. ``X = rint(x·10**k)``
+    is accepted only if ``X / 10**k`` (one correctly rounded division of exact operands)
+    gives back ``x``; then ``X / 10**k`` is that unique decimal, and the shortest repr of ``x``
+    — which has no more significant digits and also rounds to ``x`` — is the same number.
+    Rows failing the test (more decimals than ``KMAX``, or too large) are slow.
+    """
+    nan = np.isnan(x)
+    ks = [k for k in _KS if k >= k_hint] or [KMAX]
+    best: tuple[int, NDArray[np.float64], Mask, int] | None = None
+    for k in ks:
+        scale = float(10**k)
+        # for |x·10**k| < 2**51, adding 1.5·2**52 rounds to an integer (half even, like rint)
+        # that sits in the low mantissa bits of the sum
+        shifted = (x * scale if k else x) + _MAGIC
+        X = shifted - _MAGIC
+        ok = np.abs(x) < 2.0**50 / scale  # False for NaN and infinities
+        ok &= (X / scale == x) if k else (x == X)
+        fails = int(np.count_nonzero(~(ok | nan)))
+        if best is None or fails < best[0]:
+            best = (fails, shifted, ok, k)
+        if fails == 0:
+            break
+    assert best is not None
+    _, shifted, ok, k = best
+    Xi = (shifted.view(np.int64) - _MAGIC_BITS) * ok
+    return Xi, k, ~ok
+
+
+_MAGIC = np.float64(1.5 * 2**52)
+_MAGIC_BITS = int(_MAGIC.view(np.int64))
+
+
+def _range(fact: Fact, spec: model.FactSpec, k: int) -> None:
+    """Mark rows whose value breaks ``integer``/``minimum``/``maximum`` (engine: F104)."""
+    assert isinstance(fact.value, Rat)
+    X = fact.value.num
+    assert not isinstance(X, int)
+    scale = 10**k
+    bad = np.zeros(len(X), dtype=np.bool_)
+    if spec.integer and k:
+        bad |= X % scale != 0
+    if spec.minimum is not None:
+        bad |= _lt(X, scale, spec.minimum)
+    if spec.maximum is not None:
+        bad |= _lt(-X, scale, -spec.maximum)
+    fact.slow |= bad & ~fact.missing
+
+
+def _lt(X: I64, scale: int, limit: Fraction) -> Mask:
+    """Rows with ``X / scale < limit``, exactly (``X·den < num·scale``)."""
+    den, rhs = limit.denominator, limit.numerator * scale
+    if XMAX * den <= 2**62 and abs(rhs) <= 2**62:
+        return np.asarray(X * den < rhs, dtype=np.bool_)
+    return np.array([x * den < rhs for x in X.tolist()], dtype=np.bool_)  # rare: exact ints
+
+
+def boolean_fact(col: Column, nan_missing: bool) -> Fact:
+    n = len(col)
+    kind = col.dtype.kind
+    none = np.zeros(n, dtype=np.bool_)
+    if kind == "b":
+        return Fact(col.astype(np.bool_, copy=False), none, none.copy())
+    if kind in "iu":
+        return Fact(col == 1, none, (col != 0) & (col != 1))
+    if kind == "f":
+        nan = np.isnan(col)
+        missing = nan if nan_missing else none
+        return Fact(np.zeros(n, dtype=np.bool_), missing, ~missing)
+    codes, values = distinct(col)
+    val = np.zeros(len(values), dtype=np.bool_)
+    miss = np.zeros(len(values), dtype=np.bool_)
+    slow = np.zeros(len(values), dtype=np.bool_)
+    for i, raw in enumerate(values):
+        v = _py(raw) if nan_missing else raw
+        if is_missing(v):
+            miss[i] = True
+            continue
+        try:
+            val[i] = to_boolean(v)
+        except ValueError:
+            slow[i] = True
+    return Fact(val[codes], miss[codes], slow[codes])
+
+
+def string_fact(
+    col: Column, spec: model.FactSpec, intern: dict[str, int], nan_missing: bool
+) -> Fact:
+    n = len(col)
+    if col.dtype.kind not in "UO":  # numbers or booleans where text is expected: F103
+        return Fact(np.zeros(n, np.int64), np.zeros(n, np.bool_), np.ones(n, np.bool_))
+    codes, values = distinct(col)
+    val = np.full(len(values), -1, dtype=np.int64)
+    miss = np.zeros(len(values), dtype=np.bool_)
+    slow = np.zeros(len(values), dtype=np.bool_)
+    for i, raw in enumerate(values):
+        v = _py(raw) if nan_missing else raw
+        if is_missing(v):
+            miss[i] = True
+            continue
+        try:
+            text = _coerce(v, spec)
+        except ValueError:
+            slow[i] = True
+            continue
+        assert isinstance(text, str)
+        slow[i] = len(text) > LONG_TEXT
+        val[i] = intern.setdefault(text, len(intern))
+    return Fact(val[codes], miss[codes], slow[codes])

@@ -1,0 +1,352 @@
+"""Columnar evaluation: tier a whole table of organizations at once, with the engine's answers.
+
+``evaluate_table(engine, data)`` decides every row of ``data`` — a mapping of column name to
+sequence or numpy array (``id, name, type, county, township, year`` and one column per declared
+fact), a pandas DataFrame, a pyarrow Table, or an iterable of
+:class:`~tierlib.model.Organization` — and returns a :class:`TableResult` of numpy columns.
+``evaluate_stream(engine, rows)`` does the same chunk by chunk for an iterable of rows
+(organizations, :class:`tierlib.tables.Row` objects, row mappings, or whole tables), yielding
+one :class:`TableResult` per chunk, so memory stays flat however many rows come.
+
+Row ``i`` means the organization :func:`tierlib.tables.to_organization` makes of its cells
+(NaN cells read as empty), and its result is by definition ``engine.evaluate(org_i)``:
+``result.decision(i)`` re-runs exactly that, and the columns agree with it row by row (status,
+tier, score, raw score, dimension subtotals, points, vetoes, flags, missing inputs).
+
+Exactness scheme
+----------------
+The engine computes with Fractions; the columns compute with exact rationals over int64:
+
+* Every number column is ``num / den`` with ``num`` an int64 array and ``den`` a positive
+  integer for the whole chunk (an int64 array only after a division by a non-constant or a
+  rescaling). Input facts are scaled integers ``X / 10**k`` (``k`` per column and chunk,
+  at most 15, ``|X| < 2**53``). Text and Python values are converted by :mod:`tierlib._facts`
+  itself, once per distinct value; a float64 array by rounding ``x·10**k`` to an integer
+  ``X``, accepted only where ``X / 10**k == x`` and ``|x| < 2**50 / 10**k`` — which proves that
+  ``X / 10**k`` is the decimal ``Fraction(repr(x))`` the engine would use (see
+  :func:`tierlib._columnar_input._float_column`).
+* Sums, products, quotients, clamps, rounding (half_up, half_even, down, up: integer floor
+  division and remainders) and comparisons are done on numerators and denominators, so
+  thresholds are met exactly (89.95 rounds half-up to 90.0 and reaches "以上 90").
+* Every int64 operation is guarded: bounds on ``|num|`` and ``den`` carried with each column
+  prove that no result leaves int64, or a per-row check (exact, or a float64 estimate against
+  2**62, far inside 2**63) marks the rows that might.
+* Rows the vectorized path cannot vouch for — a value with more than 15 decimals or not a
+  terminating decimal, a possible overflow, any problem the engine would report (F103, F104,
+  F107, F110, F111, D103, D104), values durable_rules would refuse (F101) — are decided by
+  ``engine.evaluate`` itself (``result.exact_path`` marks them). So every row's answer is the
+  engine's: computed exactly, or computed by the engine.
+
+Conditions are compiled from their ASTs with the semantics of :mod:`tierlib._durable`: a rule
+that references a missing value, or divides by zero anywhere, is undetermined; otherwise it
+holds exactly when the expression is true.
+"""
+
+from __future__ import annotations
+
+import bisect
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tierlib._columnar_eval import Plan
+from tierlib._columnar_input import (
+    Chunk,
+    org_chunk,
+    rows_chunk,
+    table_chunks,
+    table_columns,
+    text_column,
+)
+from tierlib._columnar_num import Mask
+from tierlib._columnar_sink import Exact, Sink
+from tierlib.decision import Decision
+from tierlib.engine import Engine
+from tierlib.errors import EngineError, Location, Problem
+from tierlib.model import Organization
+from tierlib.tables import Row
+
+__all__ = ["STATUSES", "Exact", "TableResult", "evaluate_stream", "evaluate_table"]
+
+STATUSES = ("rated", "unrated", "pending")
+_PLANS: weakref.WeakKeyDictionary[Engine, Plan] = weakref.WeakKeyDictionary()
+
+Where = Callable[[int], "Location | None"]
+
+
+def _plan(engine: Engine) -> Plan:
+    if engine.closed:
+        raise EngineError("the engine is closed")
+    plan = _PLANS.get(engine)
+    if plan is None:
+        plan = _PLANS[engine] = Plan(engine.ruleset)
+    return plan
+
+
+class TableResult:
+    """The decisions of a table, as columns over the rows that could be decided.
+
+    ``rows[k]`` is the input row index of result row ``k``; the other input rows are in
+    ``errors`` as ``(row index, problems)``, so ``len(rows) + len(errors)`` is the number of
+    input rows. ``status`` holds codes into :data:`STATUSES`; ``tier`` and ``score_tier``
+    indices into ``tiers`` (-1: none). ``vetoes[id]`` marks rows where the veto, cap or
+    requirement applied, ``undetermined[id]`` where an input was missing, ``decisive[id]``
+    where it decided; ``missing[indicator]`` where an input of the indicator was missing (its
+    policy is the rule set's). ``exact_path`` marks rows decided by ``Engine.evaluate``.
+    """
+
+    def __init__(self, engine: Engine, sink: Sink) -> None:
+        rs = engine.ruleset
+        self.engine = engine
+        self.tiers: tuple[str, ...] = tuple(t.id for t in rs.tiers)
+        self._chunks = sink.chunks
+        self._starts = [c.start for c in sink.chunks]
+        keep = None if not sink.failed.any() else ~sink.failed
+
+        def k(a: NDArray[Any]) -> NDArray[Any]:
+            return a if keep is None else a[keep]
+
+        self.rows: NDArray[np.int64] = k(
+            np.arange(sink.offset, sink.offset + sink.n, dtype=np.int64)
+        )
+        self._keep = keep
+        self._ids: NDArray[Any] | None = None
+        self.status: NDArray[np.int8] = k(sink.status)
+        self.tier: NDArray[np.int16] = k(sink.tier)
+        self.score_tier: NDArray[np.int16] = k(sink.score_tier)
+        self.exact_path: Mask = k(sink.slow)
+        self.score = sink.exact["score"].column(keep)
+        self.raw_score = sink.exact["raw_score"].column(keep)
+        self.dimensions = {
+            d.id: sink.exact[f"dimension.{d.id}"].column(keep) for d in rs.dimensions
+        }
+        self.points = {i.id: sink.exact[f"points.{i.id}"].column(keep) for i in rs.indicators}
+        masks = {kind: {name: k(m) for name, m in ms.items()} for kind, ms in sink.masks.items()}
+        self.vetoes: dict[str, Mask] = masks["applied"]
+        self.undetermined: dict[str, Mask] = masks["undetermined"]
+        self.decisive: dict[str, Mask] = masks["decisive"]
+        self.flags: dict[str, Mask] = masks["flags"]
+        self.missing: dict[str, Mask] = masks["missing"]
+        self.errors: list[tuple[int, list[Problem]]] = sink.errors
+
+    @property
+    def ids(self) -> NDArray[Any]:
+        """Organization ids per result row (as the organizations carry them: stripped text)."""
+        if self._ids is None:
+            parts = [
+                text_column(c.columns["id"]) if c.orgs is None else c.columns["id"]
+                for c in self._chunks
+            ]
+            ids = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+            self._ids = ids if self._keep is None else ids[self._keep]
+        return self._ids
+
+    def __len__(self) -> int:
+        """The number of input rows (decided plus errors)."""
+        return len(self.rows) + len(self.errors)
+
+    def status_text(self) -> NDArray[Any]:
+        return np.array(STATUSES, dtype=object)[self.status]
+
+    def tier_text(self) -> NDArray[Any]:
+        """Tier ids per row (None for no tier)."""
+        return np.array([*self.tiers, None], dtype=object)[self.tier]
+
+    def _locate(self, i: int) -> tuple[Chunk, int]:
+        k = bisect.bisect_right(self._starts, i) - 1
+        if k < 0 or not 0 <= i - self._starts[k] < self._chunks[k].n:
+            raise IndexError(f"row {i} is not in this result")
+        chunk = self._chunks[k]
+        return chunk, i - chunk.start
+
+    def organization(self, i: int) -> Organization:
+        """The organization of input row ``i`` (raises FactError for an unusable id or year)."""
+        chunk, j = self._locate(i)
+        return chunk.organization(j)
+
+    def decision(self, i: int) -> Decision:
+        """The full decision for input row ``i``: ``engine.evaluate`` of its organization.
+
+        Its trace and JSON are the engine's; its values equal the columns' for that row.
+        Raises FactError for a row listed in ``errors``.
+        """
+        chunk, j = self._locate(i)
+        return self.engine.evaluate(chunk.organization(j), chunk.where(j))
+
+    def distribution(self) -> dict[str, int]:
+        """Decided rows per tier (every tier listed), then ``unrated`` and ``pending``."""
+        counts = np.bincount(self.tier[self.tier >= 0], minlength=len(self.tiers))
+        out = {t: int(c) for t, c in zip(self.tiers, counts)}
+        out["unrated"] = int(np.count_nonzero(self.status == 1))
+        out["pending"] = int(np.count_nonzero(self.status == 2))
+        return out
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat record per input row, in input order (errors too), for writing tables.
+
+        Keys: ``row, id, status, tier, score, raw_score, score_tier``, ``dimension.<id>``,
+        ``points.<id>`` (exact text as in the decision JSON, None for none), ``vetoes``
+        (decisive or undetermined ids), ``flags``, ``missing`` (indicators), ``error``.
+        """
+        tier_names = [*self.tiers, None]
+        veto_ids = list(self.vetoes)
+        out: list[tuple[int, dict[str, Any]]] = []
+        for k in range(len(self.rows)):
+            rec: dict[str, Any] = {
+                "row": int(self.rows[k]),
+                "id": self.ids[k],
+                "status": STATUSES[self.status[k]],
+                "tier": tier_names[self.tier[k]],
+                "score": self.score.text(k),
+                "raw_score": self.raw_score.text(k),
+                "score_tier": tier_names[self.score_tier[k]],
+            }
+            rec.update({f"dimension.{d}": col.text(k) for d, col in self.dimensions.items()})
+            rec.update({f"points.{i}": col.text(k) for i, col in self.points.items()})
+            rec["vetoes"] = " ".join(
+                v for v in veto_ids if self.decisive[v][k] or self.undetermined[v][k]
+            )
+            rec["flags"] = " ".join(f for f, m in self.flags.items() if m[k])
+            rec["missing"] = " ".join(i for i, m in self.missing.items() if m[k])
+            rec["error"] = ""
+            out.append((rec["row"], rec))
+        for row, problems in self.errors:
+            out.append(
+                (
+                    row,
+                    {
+                        "row": row,
+                        "status": "error",
+                        "error": "; ".join(f"{p.code}: {p.message}" for p in problems),
+                    },
+                )
+            )
+        out.sort(key=lambda item: item[0])
+        return [rec for _, rec in out]
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _where(where: str | Sequence[Location]) -> Where:
+    if isinstance(where, str):
+        return lambda i: Location(where, i + 1)
+    return lambda i: where[i]
+
+
+def evaluate_table(
+    engine: Engine,
+    data: Any,
+    *,
+    chunk_size: int = 65536,
+    where: str | Sequence[Location] = "<table>",
+) -> TableResult:
+    """Decide every row of ``data`` (columns, a DataFrame, an Arrow table or organizations).
+
+    ``where`` names the data for problem locations: row ``i`` is ``Location(where, i + 1)``,
+    or ``where[i]`` when a sequence of locations is given. Organizations are located as the
+    engine locates them by default (``org <id>``) and keep their values as given (a NaN fact
+    is F103, as for ``Engine.evaluate``); in tables, NaN and blank cells are missing.
+    """
+    plan = _plan(engine)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    columns = table_columns(data)
+    if columns is not None:
+        locate = _where(where)
+        sink = Sink(engine, plan, 0, len(columns["id"]))
+        for chunk in table_chunks(columns, chunk_size, locate):
+            sink.put(chunk, True)
+        return TableResult(engine, sink)
+    orgs = list(data)
+    odd = next((o for o in orgs if not isinstance(o, Organization)), None)
+    if odd is not None:
+        raise TypeError(
+            f"evaluate_table takes a table or organizations, not {type(odd).__name__} items "
+            "(use evaluate_stream for rows)"
+        )
+    sink = Sink(engine, plan, 0, len(orgs))
+    for lo in range(0, len(orgs), chunk_size):
+        sink.put(org_chunk(lo, orgs[lo : lo + chunk_size], _nowhere, engine.ruleset.facts), False)
+    return TableResult(engine, sink)
+
+
+def _nowhere(i: int) -> Location | None:
+    return None
+
+
+def _single(engine: Engine, plan: Plan, chunk: Chunk, nan_missing: bool) -> TableResult:
+    sink = Sink(engine, plan, chunk.start, chunk.n)
+    sink.put(chunk, nan_missing)
+    return TableResult(engine, sink)
+
+
+def evaluate_stream(
+    engine: Engine, rows: Iterable[Any], chunk_size: int = 65536, *, where: str = "<stream>"
+) -> Iterator[TableResult]:
+    """Decide ``rows`` chunk by chunk, yielding one :class:`TableResult` per chunk.
+
+    Items may be organizations, :class:`tierlib.tables.Row` objects (located by their
+    ``where``), row mappings (cells by column name; located as ``Location(where, i + 1)``) or
+    whole tables (a mapping of columns, a DataFrame, an Arrow table), which are split into
+    chunks. Row indices count every row seen so far, so they are global across chunks.
+    """
+    plan = _plan(engine)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    pending: list[Any] = []
+    start = 0
+
+    def flush() -> TableResult:
+        nonlocal start, pending
+        batch, pending = pending, []
+        first = start
+        start += len(batch)
+        if isinstance(batch[0], Organization):
+            return _single(
+                engine, plan, org_chunk(first, batch, _nowhere, engine.ruleset.facts), False
+            )
+        locs = [
+            b.where if isinstance(b, Row) else Location(where, first + k + 1)
+            for k, b in enumerate(batch)
+        ]
+        cells = [b.cells if isinstance(b, Row) else b for b in batch]
+        return _single(engine, plan, rows_chunk(first, cells, lambda i: locs[i - first]), True)
+
+    for item in rows:
+        table = (
+            None
+            if isinstance(item, Organization | Row) or not _is_table(item)
+            else table_columns(item)
+        )
+        if table is not None:
+            if pending:
+                yield flush()
+            first = start
+            n = len(next(iter(table.values())))
+            start += n
+            for chunk in table_chunks(
+                table, chunk_size, lambda i: Location(where, i + 1), offset=first
+            ):
+                yield _single(engine, plan, chunk, True)
+            continue
+        if pending and isinstance(item, Organization) != isinstance(pending[0], Organization):
+            yield flush()
+        pending.append(item)
+        if len(pending) >= chunk_size:
+            yield flush()
+    if pending:
+        yield flush()
+
+
+def _is_table(item: Any) -> bool:
+    if hasattr(item, "to_pydict") or (hasattr(item, "columns") and hasattr(item, "to_dict")):
+        return True
+    return (
+        isinstance(item, Mapping)
+        and bool(item)
+        and all(isinstance(v, np.ndarray | list | tuple) for v in item.values())
+    )
