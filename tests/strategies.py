@@ -300,3 +300,317 @@ def organization_facts(ruleset, missing=True):
         value = fact_values(spec, constants)
         parts[name] = st.one_of(st.none(), value) if missing else value
     return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
+
+
+# --- whole rule sets (columnar differential tests) ---------------------------------------------
+
+
+def _fractions(low, high, denominators=(1, 2, 4, 10, 100)):
+    """Exact decimals between ``low`` and ``high`` (Fractions)."""
+    from fractions import Fraction
+
+    def build(den, k):
+        return Fraction(low) + Fraction(k, den)
+
+    return st.sampled_from(denominators).flatmap(
+        lambda den: st.integers(0, int((Fraction(high) - Fraction(low)) * den)).map(
+            lambda k: build(den, k)
+        )
+    )
+
+
+@st.composite
+def rulesets(draw, max_indicators=6):
+    """Checked rule sets using every scoring method, missing policy, condition and veto kind.
+
+    Built directly as model objects (valid by construction: sums add up, bands partition
+    their fact's range, tiers decrease); conditions come from :func:`exprs`.
+    """
+    from fractions import Fraction
+
+    from tierlib import model
+    from tierlib._check import symbols
+
+    label = model.Label("x")
+    facts = {}
+    for k in range(draw(st.integers(2, 4))):
+        minimum = draw(st.sampled_from([None, Fraction(0), Fraction(-5)]))
+        maximum = draw(st.sampled_from([None, Fraction(1), Fraction(100)]))
+        integer = draw(st.booleans()) and maximum != 1
+        facts[f"n{k}"] = model.FactSpec("number", minimum=minimum, maximum=maximum, integer=integer)
+    for k in range(draw(st.integers(1, 3))):
+        facts[f"b{k}"] = model.FactSpec("boolean")
+    values = draw(st.sampled_from([None, ("a", "b", "c")]))
+    facts["s0"] = model.FactSpec("string", values=values)
+    counts = {"c0": model.FactSpec("number", minimum=Fraction(0), integer=True)}
+    scored = {"p0": model.FactSpec("number", minimum=Fraction(0))}
+    facts.update(counts)
+    facts.update(scored)
+    numbers = sorted(n for n, s in facts.items() if s.kind == "number" and n not in scored)
+    plain = {n: s.kind for n, s in facts.items()}
+    cond = exprs(plain, "boolean")
+    policies = st.sampled_from([None, "zero", "rescale", "pending"])
+
+    def indicator(k, dimension, bonus):
+        method = draw(
+            st.sampled_from(
+                [
+                    "linear",
+                    "bands",
+                    "checklist",
+                    "deductions",
+                    "all_or_nothing",
+                    "per_unit",
+                    "assessed",
+                ]
+            )
+        )
+        ind_id = f"i{k}"
+        maximum = draw(_fractions(1, 20, (1, 2, 10)).filter(lambda x: x > 0))
+        extra = {}
+        if method == "linear":
+            floor = draw(_fractions(-10, 100))
+            target = draw(_fractions(-10, 100).filter(lambda t: t != floor))
+            extra["linear"] = model.Linear(draw(st.sampled_from(numbers)), floor, target)
+        elif method == "bands":
+            cuts = sorted(draw(st.lists(_fractions(-10, 100), min_size=1, max_size=4, unique=True)))
+            bands = []
+            edges = [None, *cuts, None]
+            for j in range(len(edges) - 1):
+                lo, hi = edges[j], edges[j + 1]
+                if lo is not None and hi is not None and draw(st.booleans()):
+                    a = draw(_fractions(0, maximum))
+                    b = draw(_fractions(0, maximum))
+                    points = (min(a, b), max(a, b))
+                else:
+                    p = draw(_fractions(0, maximum))
+                    points = (p, p)
+                when = draw(st.none() | cond) if draw(st.integers(0, 3)) == 0 else None
+                bands.append(
+                    model.Band(model.Bound(at_least=lo, below=hi), points, id=f"band{j}", when=when)
+                )
+            match = draw(st.sampled_from(["first", "highest"]))
+            otherwise = draw(st.none() | _fractions(0, maximum))
+            extra["bands"] = model.Bands(
+                draw(st.sampled_from(numbers)), tuple(bands), match, otherwise
+            )
+        elif method in ("checklist", "deductions"):
+            items = []
+            for j in range(draw(st.integers(1, 4))):
+                points = draw(_fractions(1, 5, (1, 2, 10)))
+                how = draw(st.sampled_from(["fact", "when", "per", "per_when"]))
+                if how == "fact" and f"b{j}" in facts:
+                    items.append(model.Item(f"b{j}", points))
+                elif how in ("per", "per_when"):
+                    when = draw(cond) if how == "per_when" else None
+                    items.append(model.Item(f"it{j}", points, when=when, per="c0"))
+                else:
+                    items.append(model.Item(f"it{j}", points, when=draw(cond)))
+            if method == "checklist" and all(it.per is None for it in items):
+                maximum = sum((it.points for it in items), Fraction(0))
+            extra[method] = tuple(items)
+        elif method == "all_or_nothing":
+            extra["all_or_nothing"] = model.AllOrNothing(draw(cond))
+        elif method == "per_unit":
+            extra["per_unit"] = model.PerUnit("c0", draw(_fractions(1, 5, (1, 2, 10))))
+        else:
+            extra["assessed"] = model.Assessed("p0")
+        return model.Indicator(
+            ind_id,
+            label,
+            maximum,
+            dimension=dimension,
+            bonus=bonus,
+            missing=draw(policies),
+            **extra,
+        )
+
+    n_dims = draw(st.integers(1, 3))
+    indicators = []
+    for k in range(draw(st.integers(1, max_indicators))):
+        bonus = k > 0 and draw(st.integers(0, 5)) == 0
+        dim = None if bonus else f"d{k % n_dims}"
+        indicators.append(indicator(k, dim, bonus))
+    if sum(1 for i in indicators if i.assessed is not None) > 1:  # one 0..max bound per fact
+        first = next(i for i in indicators if i.assessed is not None)
+        indicators = [i for i in indicators if i.assessed is None or i is first]
+    used = {i.dimension for i in indicators if i.dimension is not None}
+    dims = []
+    for d in sorted(used):
+        top = sum((i.max for i in indicators if i.dimension == d and not i.bonus), Fraction(0))
+        dims.append(model.Dimension(d, label, top))
+    whole = sum((d.max for d in dims), Fraction(0))
+    if whole == 0:  # only bonus indicators: make the first a scored one
+        first = indicators[0]
+        indicators[0] = attrs_evolve(first, dimension="d0", bonus=False)
+        dims = [model.Dimension("d0", label, first.max)]
+        whole = first.max
+    minima = sorted(
+        draw(st.lists(_fractions(0, whole), min_size=0, max_size=3, unique=True)), reverse=True
+    )
+    tiers = []
+    for k, m in enumerate(minima):
+        word = draw(st.sampled_from(["at_least", "above"]))
+        tiers.append(model.Tier(f"t{k}", label, model.Bound(**{word: m})))
+    if not tiers or draw(st.booleans()):
+        tiers.append(model.Tier(f"t{len(tiers)}", label))
+    below = (
+        "lowest" if tiers[-1].range.lower is None else draw(st.sampled_from(["lowest", "unrated"]))
+    )
+    ruleset = model.RuleSet(
+        model.Scheme(
+            "random",
+            label,
+            "1",
+            org_types=draw(st.sampled_from([(), ("village", "community")])),
+            total=whole,
+            rounding=draw(
+                st.none()
+                | st.builds(
+                    model.Rounding,
+                    st.integers(0, 2),
+                    st.sampled_from(["half_up", "half_even", "down", "up"]),
+                )
+            ),
+            missing=draw(st.sampled_from(["zero", "rescale", "pending"])),
+        ),
+        facts,
+        tuple(dims),
+        tuple(indicators),
+        tuple(tiers),
+        below_lowest=below,
+    )
+    full = symbols(ruleset, computed=True)
+    late = exprs(full, "boolean")
+    vetoes = []
+    for k in range(draw(st.integers(0, 4))):
+        effect = draw(st.sampled_from(["force", "unrated", "cap", "require"]))
+        tier = None
+        if effect != "unrated":
+            tier = draw(
+                st.sampled_from([t.id for t in tiers] + ([None] if effect == "force" else []))
+            )
+        vetoes.append(
+            model.Veto(f"v{k}", label, draw(late), effect, tier, precedence=draw(st.integers(0, 2)))
+        )
+    flags = tuple(model.Flag(f"f{k}", label, draw(late)) for k in range(draw(st.integers(0, 2))))
+    return attrs_evolve(ruleset, vetoes=tuple(vetoes), flags=flags)
+
+
+def attrs_evolve(obj, **changes):
+    """``attrs.evolve`` (imported lazily, like the rest of this section)."""
+    import attrs
+
+    return attrs.evolve(obj, **changes)
+
+
+# --- rule sets as rule files hold them (loader round trips) ------------------------------------
+
+# Text of labels, ids, units and sources: Chinese, characters YAML cares about, quotes, line
+# breaks (U+0085 too, which PyYAML folds unless quoted), control characters, astral planes.
+_RS_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("村党组织一二三类：，（）%#&*!|>-'\"\\ \n\t\x85…"),
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    ),
+    max_size=10,
+)
+
+
+def _rs_label():
+    from tierlib import model
+
+    return st.builds(model.Label, _RS_TEXT, st.one_of(st.just(""), _RS_TEXT))
+
+
+@st.composite
+def yaml_rulesets(draw):
+    """:func:`rulesets` dressed as a rule file can be: free text (Chinese, quotes, line
+    breaks, control characters) in every label, name, unit and source; allowed values of
+    string facts; escalating flags; a band decided by ``when:`` alone; quotas, streaks and
+    deadlines (tier lists may repeat a tier). Still valid: ``check`` finds no problem."""
+    import attrs
+
+    from tierlib import model
+
+    rs = draw(rulesets())
+    label = _rs_label()
+    texts = st.none() | _RS_TEXT
+
+    def relabel(items, name="label"):
+        return tuple(attrs.evolve(x, **{name: draw(label)}) for x in items)
+
+    facts = {}
+    for name, spec in rs.facts.items():
+        changes = {"label": draw(st.none() | label)}
+        if spec.kind == "number":
+            changes["unit"] = draw(texts)
+        if spec.kind == "string" and spec.values is not None:
+            changes["values"] = tuple(draw(st.lists(_RS_TEXT, max_size=3)))
+        facts[name] = attrs.evolve(spec, **changes)
+    indicators = []
+    for ind in relabel(rs.indicators):
+        ind = attrs.evolve(ind, source=draw(texts))
+        if ind.bands is not None and draw(st.booleans()):
+            points = draw(st.sampled_from([ind.max, ind.max / 2, 0]))
+            only_when = model.Band(model.Bound(), (points, points), "", _rs_some_condition(rs))
+            bands = list(ind.bands.bands)
+            bands.insert(draw(st.integers(0, len(bands))), only_when)
+            ind = attrs.evolve(ind, bands=attrs.evolve(ind.bands, bands=tuple(bands)))
+        indicators.append(ind)
+    vetoes = tuple(attrs.evolve(v, reason=draw(label), source=draw(texts)) for v in rs.vetoes)
+    escalations = st.none() | st.builds(model.Escalation, st.integers(1, 5), label)
+    flags = tuple(attrs.evolve(f, escalate=draw(escalations)) for f in relabel(rs.flags))
+    org_types = tuple(draw(st.lists(st.sampled_from(["village", "community", "社区"]), max_size=3)))
+    tier_ids = st.sampled_from([t.id for t in rs.tiers])
+    some_tiers = st.lists(tier_ids, min_size=1, max_size=3).map(tuple)
+    ids = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
+    unique_ids = st.lists(ids, max_size=2, unique=True)
+    quotas = tuple(
+        model.Quota(
+            quota_id,
+            draw(label),
+            draw(st.sampled_from(org_types) if org_types else _RS_TEXT),
+            draw(st.integers(1, 100).map(lambda k: Fraction(k, 100))),
+            draw(st.sampled_from(["county", "township"])),
+            draw(st.none() | some_tiers),
+        )
+        for quota_id in draw(unique_ids)
+    )
+    streaks = tuple(
+        model.Streak(s, draw(label), draw(some_tiers), draw(st.integers(1, 5)), draw(label))
+        for s in draw(unique_ids)
+    )
+    deadlines = tuple(
+        model.Deadline(d, draw(label), draw(some_tiers), draw(st.integers(1, 36)))
+        for d in draw(unique_ids)
+    )
+    scheme = attrs.evolve(
+        rs.scheme,
+        id=draw(_RS_TEXT),
+        name=draw(label),
+        version=draw(_RS_TEXT),
+        year=draw(st.none() | st.integers(1990, 2100)),
+        org_types=org_types,
+    )
+    return attrs.evolve(
+        rs,
+        scheme=scheme,
+        facts=facts,
+        dimensions=relabel(rs.dimensions),
+        indicators=tuple(indicators),
+        tiers=relabel(rs.tiers),
+        vetoes=vetoes,
+        flags=flags,
+        quotas=quotas,
+        streaks=streaks,
+        deadlines=deadlines,
+    )
+
+
+def _rs_some_condition(rs):
+    """A condition on facts only: the first boolean fact of ``rs``."""
+    from tierlib._ast import Ref
+
+    name = next(n for n, spec in sorted(rs.facts.items()) if spec.kind == "boolean")
+    return Ref((name,), _GENERATED)

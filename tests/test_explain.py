@@ -363,7 +363,10 @@ class TestRender:
         """Indicator rows put their rule location at the same display column."""
         _, e = run(default, village(**VETOED))
         text = to_text(e, "zh")
-        rows = [line for line in text.splitlines() if line.endswith((":153:5", ":60:5"))]
+        locs = {i.id: i.loc for i in default[0].indicators}
+        ends = tuple(f":{locs[i].line}:{locs[i].col}" for i in ("team", "leading_industry"))
+        rows = [line for line in text.splitlines() if line.endswith(ends)]
+        assert len(rows) == 2
         columns = {width(line[: line.index(str(RULES))]) for line in rows}
         expected = 1
         assert expected == len(columns)

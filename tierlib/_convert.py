@@ -50,7 +50,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, int | Fraction):
         return f"number {fmt_fraction(Fraction(value))}"
-    return f"text {str(value)!r}"
+    text = str(value)
+    return f"text {text if len(text) <= 40 else text[:39] + '…'!r}"
 
 
 def to_fraction(value: Any) -> Fraction:
@@ -61,12 +62,15 @@ def to_fraction(value: Any) -> Fraction:
         return Fraction(value)
     if isinstance(value, str):
         m = _NUMBER.match(value)
-        if m:
-            x = Fraction(m.group(1))
-            return x / 100 if m.group(2) else x
         r = _RATIO.match(value)
-        if r and int(r.group(2)) != 0:
-            return Fraction(int(r.group(1)), int(r.group(2)))
+        try:
+            if m:
+                x = Fraction(m.group(1))
+                return x / 100 if m.group(2) else x
+            if r and int(r.group(2)) != 0:
+                return Fraction(int(r.group(1)), int(r.group(2)))
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+            pass
     raise _Bad(f"expected a number, got {_describe(value)}")
 
 
@@ -142,6 +146,48 @@ def _structure_literal(allowed: tuple[str, ...]) -> Callable[[Any, Any], str]:
     return hook
 
 
+def _records(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    """Structure a YAML list into ``tuple[cls, ...]``, collecting every item's errors."""
+
+    def hook(value: Any, t: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise _Bad(f"expected a list (of - items), got {_describe(value)}")
+        out: list[Any] = []
+        errors: list[Exception] = []
+        for i, item in enumerate(value):
+            try:
+                out.append(conv.structure(item, cls))
+            except Exception as exc:  # collected, like cattrs does
+                exc.add_note(IterableValidationNote(f"Structuring {t} @ index {i}", i, cls))
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {t!r}", errors, t)
+        return tuple(out)
+
+    return hook
+
+
+def _named_records(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    """Structure a YAML mapping of names into ``dict[str, cls]``, collecting every error."""
+
+    def hook(value: Any, t: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise _Bad(f"expected a mapping (name: …), got {_describe(value)}")
+        out: dict[str, Any] = {}
+        errors: list[Exception] = []
+        for name, item in value.items():
+            try:
+                out[str(name)] = conv.structure(item, cls)
+            except Exception as exc:  # collected, like cattrs does
+                exc.add_note(IterableValidationNote(f"Structuring {t} @ key {name!r}", name, cls))
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {t!r}", errors, t)
+        return out
+
+    return hook
+
+
 def _located(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     fields = {f.name for f in attrs.fields(cls)}
     overrides: dict[str, Any] = {"loc": override(omit=True)} if "loc" in fields else {}
@@ -194,6 +240,11 @@ def make_converter() -> cattrs.Converter:
     for node_type in get_args(_ast.Expr):
         conv.register_structure_hook(node_type, _structure_expr)
     conv.register_structure_hook_func(_is_expr_type, _structure_optional_expr)
+    # lists of records and the facts mapping: a scalar there is a problem, not a TypeError
+    # (and a text is not a list of its characters)
+    for cls in _LOCATED:
+        _on(conv, tuple[cls, ...], _records(conv, cls))  # type: ignore[valid-type]
+    _on(conv, Mapping[str, model.FactSpec], _named_records(conv, model.FactSpec))
     for cls in _LOCATED:
         conv.register_structure_hook(cls, _located(conv, cls))
         conv.register_unstructure_hook(

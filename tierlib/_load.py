@@ -77,7 +77,22 @@ def dump(ruleset: model.RuleSet) -> str:
     for ind in data.get("indicators", []):
         for band in ind.get("bands", {}).get("bands", []):
             band.update(band.pop("range", {}))
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+            points = band.get("points")
+            if isinstance(points, list) and len(points) == 2 and points[0] == points[1]:
+                band["points"] = points[0]  # fixed points: one number, not a range
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, with text holding U+0085 double-quoted (PyYAML folds it to a space otherwise)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if "\x85" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def _plain(value: Any) -> Any:
@@ -85,12 +100,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        items = [_plain(v) for v in value]
-        return (
-            items[0]
-            if len(items) == 2 and items[0] == items[1] and isinstance(value, tuple)
-            else items
-        )
+        return [_plain(v) for v in value]
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else fmt_fraction(value, exact=True)
     if isinstance(value, str):
@@ -281,7 +291,7 @@ def _normalise(tree: LDict, problems: list[Problem]) -> None:
                 continue
             rng[canon] = item.pop(key)
             rng.key_locs[canon], rng.value_locs[canon] = item.key_locs[key], item.value_locs[key]
-        if rng:
+        if rng or "range" not in item:  # a band with only when: has an empty range
             item["range"] = rng
             item.key_locs["range"] = item.value_locs["range"] = rng.loc
 
@@ -352,10 +362,14 @@ def _merge(
 
 
 def _merge_list(base: LList, child: LList) -> LList:
-    index = {e.get("id"): i for i, e in enumerate(base) if isinstance(e, LDict)}
+    def key_of(element: Any) -> str | None:  # only text ids match (a list is unhashable)
+        key = element.get("id") if isinstance(element, LDict) else None
+        return str(key) if isinstance(key, str) else None
+
+    index = {key_of(e): i for i, e in enumerate(base) if key_of(e) is not None}
     items, locs = list(base), list(base.item_locs)
     for item, loc in zip(child, child.item_locs):
-        key = item.get("id") if isinstance(item, LDict) else None
+        key = key_of(item)
         if key is not None and key in index:
             items[index[key]], locs[index[key]] = item, loc
         else:

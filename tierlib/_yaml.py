@@ -3,7 +3,8 @@
 Only the safe subset is accepted: standard tags, no ``!!python/...``; size and alias expansion
 are bounded so that an alias bomb or an oversized document is rejected quickly:
 at most ``MAX_BYTES`` of text and ``MAX_NODES`` nodes after alias expansion.
-Numbers stay exact: a YAML float becomes a :class:`fractions.Fraction` of its decimal text.
+Numbers stay exact: a YAML float becomes a :class:`fractions.Fraction` of its decimal text
+(numbers that are not finite or beyond about 1e300 stay text, for the field to report).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from tierlib.errors import Location, Problem
 
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
+MAX_EXPONENT = 300  # numbers stay within ±1e300: Fraction('1e999999999') never ends
+_MAX_BITS = 1000  # about 10**301
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -168,20 +171,37 @@ def _scalar(node: yaml.Node, loc: Location, problems: list[Problem]) -> Any:
     if tag == "bool":
         return text.lower() in {"true", "yes", "on", "y"}
     if tag in {"int", "float"}:
-        cleaned = text.replace("_", "")
-        if tag == "int":
-            try:
-                return int(cleaned, 0)
-            except ValueError:
-                pass  # sexagesimal and other YAML 1.1 oddities fall through to text
-        if _DECIMAL.match(cleaned) and any(c.isdigit() for c in cleaned):
-            return Fraction(cleaned)
-        problems.append(Problem("E111", f"{text!r} is not a finite decimal number", loc))
-        return None
+        number = _number(text.replace("_", ""), tag == "int")
+        if number is not None:
+            return number
+        # .inf, .nan, 1:30 (sexagesimal), 1e999999999, thousands of digits: kept as text, so
+        # that the field reports it in context ("expected a number, got text '.inf'")
     out = LStr(text)
     quoted = getattr(node, "style", None) in {"'", '"'}
     out.loc = loc.shifted(1) if quoted else loc
     return out
+
+
+def _number(text: str, integer: bool) -> int | Fraction | None:
+    """The exact value of a YAML int or float, or None when it is not finite and moderate."""
+    if integer:
+        try:
+            number = int(text, 0)
+        except ValueError:
+            pass  # sexagesimal and other YAML 1.1 oddities
+        else:
+            return number if number.bit_length() <= _MAX_BITS else None
+    decimal = _DECIMAL.match(text)
+    if not decimal or not any(c.isdigit() for c in text):
+        return None
+    exponent = (decimal.group(3) or "e0")[1:].lstrip("+-").lstrip("0")
+    if len(exponent) > 3 or int(exponent or "0") > MAX_EXPONENT:
+        return None  # before Fraction(), which would compute 10**999999999
+    try:
+        value = Fraction(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        return None
+    return value if max(abs(value.numerator), value.denominator).bit_length() <= _MAX_BITS else None
 
 
 def loc_of(value: Any, default: Location) -> Location:
