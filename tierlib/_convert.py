@@ -6,6 +6,7 @@ Every cattrs failure is turned into a located :class:`~tierlib.errors.Problem`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -216,6 +217,7 @@ def _on(conv: cattrs.Converter, target: Any, hook: Callable[[Any, Any], Any]) ->
     conv.register_structure_hook_func(lambda t: t == target, hook)
 
 
+@functools.cache  # built once; read-only afterwards, so sharing it is thread-safe
 def make_converter() -> cattrs.Converter:
     """The converter used to load and dump rule sets (a new one per call: no global state)."""
     from tierlib._expr import to_text

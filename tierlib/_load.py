@@ -7,6 +7,7 @@ problem in the file.
 
 from __future__ import annotations
 
+import json
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -66,6 +67,12 @@ def loads(text: str, file: str = "<string>") -> model.RuleSet:
 def check(path: str | os.PathLike[str]) -> list[Problem]:
     """Every problem in the rule file at ``path`` (empty when it is valid)."""
     return _load(Path(path))[1]
+
+
+def canonical(ruleset: model.RuleSet) -> str:
+    """Canonical JSON of a rule set: what its sha256 is taken over (no comments, no layout)."""
+    data = _plain(make_converter().unstructure(ruleset))
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def dump(ruleset: model.RuleSet) -> str:

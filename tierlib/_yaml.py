@@ -17,6 +17,9 @@ import yaml
 
 from tierlib.errors import Location, Problem
 
+# libyaml's C composer when PyYAML was built with it (same nodes and marks, ~10x faster)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_EXPONENT = 300  # numbers stay within ±1e300: Fraction('1e999999999') never ends
@@ -69,7 +72,7 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
             )
         ]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(file, mark) if mark is not None else whole

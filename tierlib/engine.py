@@ -28,7 +28,7 @@ from tierlib import _score, model
 from tierlib._check import conditions, symbols
 from tierlib._durable import Matcher
 from tierlib._facts import validate
-from tierlib._load import dump
+from tierlib._load import canonical
 from tierlib.decision import (
     Decision,
     FiredVeto,
@@ -45,7 +45,7 @@ ZERO = Fraction(0)
 
 def ruleset_sha256(ruleset: model.RuleSet) -> str:
     """sha256 of the canonical text of a rule set (formatting and comments do not count)."""
-    return hashlib.sha256(dump(ruleset).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(ruleset).encode("utf-8")).hexdigest()
 
 
 def facts_sha256(org: model.Organization) -> str:
