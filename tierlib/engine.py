@@ -72,6 +72,7 @@ class _Compiled:
     dims: Mapping[str, tuple[str, ...]]
     bounded: Mapping[str, Fraction]  # assessed points: 0..max
     counts: frozenset[str]  # per-unit counts: never negative
+    bonus: frozenset[str]  # bonus indicators: on top of the total
 
 
 class Engine:
@@ -94,6 +95,7 @@ class Engine:
                 for d in ruleset.dimensions
             },
             bounded={i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None},
+            bonus=frozenset(i.id for i in ruleset.indicators if i.bonus),
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
                 + [
@@ -268,8 +270,8 @@ class _Run:
             )
         score = raw = score_tier = None
         if not pending:
-            base = sum((p or ZERO for i, p in pts.items() if not self._bonus(i)), ZERO)
-            bonus = sum((p or ZERO for i, p in pts.items() if self._bonus(i)), ZERO)
+            base = sum((p or ZERO for i, p in pts.items() if i not in self.e._c.bonus), ZERO)
+            bonus = sum((p or ZERO for i, p in pts.items() if i in self.e._c.bonus), ZERO)
             total = rs.scheme.total
             if excluded >= total:
                 pending = True
@@ -358,9 +360,6 @@ class _Run:
             county=self.org.county,
             township=self.org.township,
         )
-
-    def _bonus(self, ind_id: str) -> bool:
-        return next(i.bonus for i in self.rs.indicators if i.id == ind_id)
 
     def _inputs(self, expr: Any, values: Mapping[str, model.FactValue]) -> list[tuple[str, str]]:
         from tierlib._ast import refs
