@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from tierlib import model
 from tierlib._columnar_num import I64, Mask, Rat
 from tierlib._facts import _coerce, is_missing, to_boolean
+from tierlib.decision import decimal_places
 from tierlib.errors import DataError, Location
 from tierlib.tables import ALIASES, Row, to_organization
 
@@ -254,7 +255,7 @@ def number_fact(
             exact.append(None)
             continue
         assert isinstance(got, Fraction)
-        places = _places(got.denominator)
+        places = decimal_places(got.denominator)
         if places is None or places > KMAX:
             slow[i] = True
             exact.append(None)
@@ -271,18 +272,6 @@ def number_fact(
             else:
                 scaled[i] = whole
     return Fact(Rat.scaled(scaled[codes], scale), miss[codes], slow[codes]), k
-
-
-def _places(den: int) -> int | None:
-    """The decimals a fraction with denominator ``den`` needs, or None if it never ends."""
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    return max(twos, fives) if den == 1 else None
 
 
 def _float_column(x: NDArray[np.float64], k_hint: int) -> tuple[I64, int, Mask]:

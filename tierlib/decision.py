@@ -41,20 +41,24 @@ def fmt(value: object) -> str:
     return str(value)
 
 
+def decimal_places(den: int) -> int | None:
+    """The decimals a fraction with denominator ``den`` needs, or None if it never ends."""
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    return max(twos, fives) if den == 1 else None
+
+
 def fmt_fraction(x: Fraction, exact: bool = False) -> str:
     """``x`` as an exact decimal when it terminates, else ``n/d`` (``exact``) or ``≈`` 6 decimals."""
     if x.denominator == 1:
         return str(x.numerator)
-    d = x.denominator
-    twos = fives = 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    if d == 1:
-        digits = max(twos, fives)
+    digits = decimal_places(x.denominator)
+    if digits is not None:
         scaled = abs(x.numerator) * 10**digits // x.denominator
         sign = "-" if x < 0 else ""
         text = str(scaled).rjust(digits + 1, "0")
