@@ -346,20 +346,7 @@ def boolean_fact(col: Column, nan_missing: bool) -> Fact:
         nan = np.isnan(col)
         missing = nan if nan_missing else none
         return Fact(np.zeros(n, dtype=np.bool_), missing, ~missing)
-    codes, values = distinct(col)
-    val = np.zeros(len(values), dtype=np.bool_)
-    miss = np.zeros(len(values), dtype=np.bool_)
-    slow = np.zeros(len(values), dtype=np.bool_)
-    for i, raw in enumerate(values):
-        v = _py(raw) if nan_missing else raw
-        if is_missing(v):
-            miss[i] = True
-            continue
-        try:
-            val[i] = to_boolean(v)
-        except ValueError:
-            slow[i] = True
-    return Fact(val[codes], miss[codes], slow[codes])
+    return _per_value(col, nan_missing, lambda v: (to_boolean(v), False), np.bool_, False)
 
 
 def string_fact(
@@ -368,8 +355,26 @@ def string_fact(
     n = len(col)
     if col.dtype.kind not in "UO":  # numbers or booleans where text is expected: F103
         return Fact(np.zeros(n, np.int64), np.zeros(n, np.bool_), np.ones(n, np.bool_))
+
+    def convert(v: Any) -> tuple[int, bool]:
+        text = _coerce(v, spec)
+        assert isinstance(text, str)
+        return intern.setdefault(text, len(intern)), len(text) > LONG_TEXT
+
+    return _per_value(col, nan_missing, convert, np.int64, -1)
+
+
+def _per_value(
+    col: Column,
+    nan_missing: bool,
+    convert: Callable[[Any], tuple[Any, bool]],
+    dtype: Any,
+    fill: Any,
+) -> Fact:
+    """Convert each distinct value once: ``convert`` gives (value, needs the exact path) or
+    raises ValueError (the row goes to the exact path, which reports the error)."""
     codes, values = distinct(col)
-    val = np.full(len(values), -1, dtype=np.int64)
+    val = np.full(len(values), fill, dtype=dtype)
     miss = np.zeros(len(values), dtype=np.bool_)
     slow = np.zeros(len(values), dtype=np.bool_)
     for i, raw in enumerate(values):
@@ -378,11 +383,7 @@ def string_fact(
             miss[i] = True
             continue
         try:
-            text = _coerce(v, spec)
+            val[i], slow[i] = convert(v)
         except ValueError:
             slow[i] = True
-            continue
-        assert isinstance(text, str)
-        slow[i] = len(text) > LONG_TEXT
-        val[i] = intern.setdefault(text, len(intern))
     return Fact(val[codes], miss[codes], slow[codes])
