@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import durable_rules_engine
 import psutil
 import pytest
 from hypothesis import given, settings
@@ -296,18 +297,49 @@ def test_division_by_zero_makes_rule_undetermined() -> None:
 # ---------------------------------------------------------------- engine life cycle
 
 
-def test_action_exceptions_surface(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An exception inside an action (swallowed by durable_rules) raises EngineError."""
+def test_engine_errors_surface_as_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain Exception from the C engine (it carries only an error code) is an EngineError."""
     with matcher(r="x > 1") as m:
 
-        def boom(rule: str) -> None:
-            raise ValueError("boom")
+        def boom(handle: int, state: int) -> str:
+            raise Exception("Could not complete action, error code: 999")
 
-        monkeypatch.setattr(m._collector, "hit", boom)
-        with pytest.raises(EngineError, match="boom"):
+        monkeypatch.setattr(durable_rules_engine, "complete_and_start_action", boom)
+        with pytest.raises(EngineError, match="error code: 999"):
             m.match({"x": F(2)})
         monkeypatch.undo()
-        assert m.match({"x": F(2)}) == {"r"}  # the failed session was deleted
+        assert m.match({"x": F(2)}) == {"r"}
+
+
+def test_a_runaway_action_walk_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session that keeps queueing actions (the $nex self-match loop) stops with an error."""
+    with matcher(r="x > 1") as m:
+        monkeypatch.setattr(
+            durable_rules_engine, "complete_and_start_action", lambda h, s: '{"r0":{"m":{}}}'
+        )
+        with pytest.raises(EngineError, match="keeps running actions"):
+            m.match({"x": F(2)})
+        monkeypatch.undo()
+        assert m.match({"x": F(0)}) == frozenset()
+
+
+def test_unknown_or_unreadable_actions_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only tierlib's own rule names may come back from the engine."""
+    for message, error in (('{"zz":{}}', "unknown action 'zz'"), ("[]", "unreadable action")):
+        with matcher(r="x > 1") as m:
+            monkeypatch.setattr(
+                durable_rules_engine, "complete_and_start_action", lambda h, s, t=message: t
+            )
+            with pytest.raises(EngineError, match=error):
+                m.match({"x": F(2)})
+            monkeypatch.undo()
+
+
+def test_an_or_rule_firing_once_per_branch_is_reported_once() -> None:
+    """durable_rules runs an $or rule's action once per branch that holds."""
+    with matcher(both="x > 0 or y > 0", one="x > 0") as m:
+        assert m.match({"x": F(1), "y": F(1)}) == {"both", "one"}
+        assert m.match({"x": F(0), "y": F(1)}) == {"both"}
 
 
 def test_states_are_deleted_after_each_evaluation() -> None:
@@ -382,18 +414,20 @@ def test_matcher_works_in_forked_child() -> None:
         assert child.exitcode == 0
 
 
-def test_utcfromtimestamp_warning_is_filtered() -> None:
-    """durable.engine's utcfromtimestamp DeprecationWarning (Python 3.12) is silenced."""
+def test_the_python_layer_of_durable_rules_is_never_imported() -> None:
+    """durable.engine (timer threads, a utcfromtimestamp warning per action) stays unloaded."""
     code = (
-        "import warnings, tierlib._durable\n"
-        "warnings.warn_explicit('datetime.datetime.utcfromtimestamp() is deprecated',"
-        " DeprecationWarning, 'engine.py', 16, module='durable.engine')\n"
+        "import sys, tierlib\n"
+        "e = tierlib.Engine(tierlib.load('rules/default.yaml'))\n"
+        "assert 'durable_rules_engine' in sys.modules\n"
+        "assert not [m for m in sys.modules if m == 'durable' or m.startswith('durable.')]\n"
     )
     result = subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+        [sys.executable, "-W", "error", "-c", code],
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.returncode == 0, result.stderr
 

@@ -1,20 +1,27 @@
 """Run condition rules with durable_rules — the only module of tierlib that imports it.
 
 durable_rules 2.0.28 works only behind a careful adapter (see ``shared/design/
-durable-rules.md``). :class:`Matcher` is that adapter; every guard below answers one measured
-quirk:
+durable-rules.md``). :class:`Matcher` is that adapter. It drives durable_rules' C engine
+(``durable_rules_engine``) directly: the Python layer (``durable.engine``) adds about 20 µs per
+fired rule (a closure, a timestamp and two JSON parses of the whole fact per action) and starts
+two timer threads per host that never stop, so it is not used at all. Every guard below answers
+one measured quirk:
 
-* one private :class:`durable.engine.Host` per Matcher whose timer start does nothing (a plain
-  Host starts two timer threads that never stop), a fixed internal ruleset name and internal
-  rule names (``r0``, ``r1``, …; YAML names are never passed on);
+* a fixed internal ruleset name and internal rule names (``r0``, ``r1``, …; YAML names are
+  never passed on, so ``$state``/``$flow`` in a name cannot be reinterpreted);
 * rulesets and facts are serialized by :mod:`tierlib._durable_json` (exponent-free floats,
   one key per condition object, every rule guarded by a marker field) and the C ruleset is
   created from that text directly;
-* each evaluation asserts ONE fact into a fresh session id, collects the rules whose actions
-  ran, then deletes the session — which is safe only because a sentinel rule (the marker
-  alone) guarantees that some action ran; batch APIs and events are never used;
-* exceptions that durable_rules swallows inside actions are read back from the returned state
-  and raised as :class:`~tierlib.errors.EngineError`;
+* each evaluation asserts ONE fact into a fresh session id, then walks the actions the engine
+  queues for that session (``start_action_for_state`` / ``complete_and_start_action``) and
+  records their rule names, then deletes the session — which is safe only because a sentinel
+  rule (the marker alone) guarantees that some action ran; batch APIs and events are never
+  used;
+* an ``$or`` rule fires once per branch that holds, so names repeat; a walk longer than
+  :data:`MAX_ACTIONS_PER_RULE` actions per rule (a runaway loop such as the ``$nex`` self-match
+  of upstream issues #288/#222) stops with :class:`~tierlib.errors.EngineError`;
+* errors the C engine raises (plain exceptions carrying an error code) become
+  :class:`~tierlib.errors.EngineError`, and the session is still deleted when that is safe;
 * the C extension has no locks: one lock per Matcher serializes every call into it;
 * :meth:`Matcher.close` frees the C ruleset (a garbage-collected Matcher frees it too).
 """
@@ -23,12 +30,10 @@ from __future__ import annotations
 
 import itertools
 import threading
-import warnings
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import durable.engine
 import durable_rules_engine
 
 from tierlib._ast import Expr, refs
@@ -37,6 +42,7 @@ from tierlib._durable_json import (
     Json,
     Kind,
     Plan,
+    Prepared,
     Value,
     compile_plan,
     dumps,
@@ -46,76 +52,31 @@ from tierlib.errors import EngineError, RuleSetError
 
 __all__ = ["Kind", "Matcher", "Value", "limit_problems"]
 
-# Python 3.12+: every action calls datetime.utcfromtimestamp inside durable.engine.
-warnings.filterwarnings(
-    "ignore", message=r".*utcfromtimestamp", category=DeprecationWarning, module=r"durable\.engine"
-)
-
 RULESET = "tierlib"  # never a name from YAML ("$state"/"$flow" in a name are reinterpreted)
 _TOKENS = itertools.count(1)
+MAX_ACTIONS_PER_RULE = 128  # joins per node are capped at 100 (see _durable_json.MAX_JOINS)
 
 
-class _Collector:
-    """What the actions of one evaluation report back."""
+class _Handle:
+    """The C ruleset of one Matcher; ``None`` once freed."""
 
-    def __init__(self) -> None:
-        self.fired: list[str] = []
-        self.sentinel = False
-
-    def hit(self, rule: str) -> None:
-        self.fired.append(rule)
+    def __init__(self, text: str) -> None:
+        self.value: int | None = durable_rules_engine.create_ruleset(RULESET, text)
 
 
-def _action(collector: _Collector, rule: str | None) -> Callable[[Any], None]:
-    # durable_rules inspects the arity: exactly one parameter makes a synchronous action
-    if rule is None:
-
-        def sentinel(c: Any) -> None:
-            collector.sentinel = True
-
-        return sentinel
-
-    def record(c: Any) -> None:
-        collector.hit(rule)
-
-    return record
+def _free(handle: _Handle) -> None:
+    """Delete the C ruleset (runs once: on close() or when the Matcher dies)."""
+    value, handle.value = handle.value, None
+    if value is not None:
+        durable_rules_engine.delete_ruleset(value)
 
 
-class _Ruleset(durable.engine.Ruleset):  # type: ignore[misc]
-    """A Ruleset created from tierlib's own JSON text, asserting pre-serialized facts."""
-
-    def __init__(
-        self, host: _Host, text: str, actions: Mapping[str, Callable[[Any], None]]
-    ) -> None:
-        self._name = RULESET
-        self._host = host
-        self._actions = {name: durable.engine.Promise(fn) for name, fn in actions.items()}
-        self._definition = None
-        self._handle = durable_rules_engine.create_ruleset(RULESET, text)
-
-    def assert_fact(self, fact: str) -> Any:
-        return self._handle_result(durable_rules_engine.assert_fact(self._handle, fact), fact)
-
-
-class _Host(durable.engine.Host):  # type: ignore[misc]
-    """A Host serving one ruleset, without the two self-re-arming timer threads."""
-
-    ruleset: _Ruleset | None = None
-
-    def _run(self) -> None:
-        """Start no timers: tierlib never uses timers, events or batch dispatch."""
-
-    def get_ruleset(self, ruleset_name: str) -> _Ruleset:
-        if self.ruleset is None or ruleset_name != RULESET:
-            raise EngineError("the rule engine is closed")
-        return self.ruleset
-
-
-def _free(host: _Host) -> None:
-    """Delete the C ruleset of ``host`` (runs once: on close() or when the Matcher dies)."""
-    ruleset, host.ruleset = host.ruleset, None
-    if ruleset is not None:
-        durable_rules_engine.delete_ruleset(ruleset._handle)
+def _rule_name(message: str) -> str:
+    """The rule name of a queued action: its message is ``{"<rule>":{…the fact…}}``."""
+    end = message.find('"', 2)
+    if not message.startswith('{"') or end < 0:
+        raise EngineError(f"durable_rules queued an unreadable action: {message[:80]!r}")
+    return message[2:end]
 
 
 class Matcher:
@@ -138,9 +99,6 @@ class Matcher:
         if problems:
             raise RuleSetError(problems)
         self._ids = {f"r{n}": rule for n, rule in enumerate(rules)}
-        self._collector = _Collector()
-        actions = {name: _action(self._collector, name) for name in self._ids}
-        actions[SENTINEL] = _action(self._collector, None)
         definition = {
             name: {"all": [{"m": self._plan.conditions[rule]}]} for name, rule in self._ids.items()
         }
@@ -148,12 +106,11 @@ class Matcher:
         _check_single_keys(definition)
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
-        self._host = _Host()
         try:
-            self._host.ruleset = _Ruleset(self._host, dumps(definition), actions)
+            self._handle = _Handle(dumps(definition))
         except Exception as exc:  # durable_rules raises plain Exceptions with an error code
             raise EngineError(f"durable_rules could not load the rules: {exc}") from exc
-        self._finalizer = weakref.finalize(self, _free, self._host)
+        self._finalizer = weakref.finalize(self, _free, self._handle)
 
     @property
     def compiled(self) -> Mapping[str, Json]:
@@ -171,29 +128,52 @@ class Matcher:
         comparable by durable_rules, F102 NaN or infinite, F103 wrong kind) and
         :class:`~tierlib.errors.EngineError` when the engine fails or is closed.
         """
+        return self.match_all(values)[0]
+
+    def match_all(
+        self, values: Mapping[str, Value | None]
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """``(match(values), undetermined(values))`` with one check of the values."""
         prepared = self._plan.prepare(values)
+        if not self._ids:
+            return frozenset(), prepared.undetermined
+        return self._run(prepared) - prepared.undetermined, prepared.undetermined
+
+    def _run(self, prepared: Prepared) -> frozenset[str]:
         with self._lock:
-            if self._host.ruleset is None:
+            handle = self._handle.value
+            if handle is None:
                 raise EngineError("the rule engine is closed")
             sid = str(next(self._sids))
-            collector = self._collector
-            collector.fired.clear()
-            collector.sentinel = False
-            error: Exception | None = None
+            names: set[str] = set()
+            budget = MAX_ACTIONS_PER_RULE * (len(self._ids) + 1)
+            sentinel = False
             try:
-                state = self._host.assert_fact(RULESET, self._plan.fact(prepared, sid))
-            except Exception as exc:
-                state, error = None, exc
-            if collector.sentinel:  # only then is deleting the state safe
-                self._host.delete_state(RULESET, sid)
-            if error is not None:
-                raise EngineError(f"durable_rules failed: {error}") from error
-            if not collector.sentinel:  # the session is left in place (see above)
+                _, state = durable_rules_engine.assert_fact(handle, self._plan.fact(prepared, sid))
+                queued = durable_rules_engine.start_action_for_state(handle, state)
+                message = queued[1] if queued else None
+                while message:
+                    name = _rule_name(message)
+                    if name == SENTINEL:
+                        sentinel = True
+                    elif name in self._ids:
+                        names.add(name)
+                    else:
+                        raise EngineError(f"durable_rules ran an unknown action {name!r}")
+                    budget -= 1
+                    if budget < 0:
+                        raise EngineError("durable_rules keeps running actions for one fact")
+                    message = durable_rules_engine.complete_and_start_action(handle, state)
+            except EngineError:
+                raise
+            except Exception as exc:  # plain Exceptions carrying an error code
+                raise EngineError(f"durable_rules failed: {exc}") from exc
+            finally:
+                if sentinel:  # only then is deleting the session safe
+                    durable_rules_engine.delete_state(handle, sid)
+            if not sentinel:  # the session is left in place (see above)
                 raise EngineError("durable_rules ran no action for the fact")
-            fired = frozenset(self._ids[name] for name in collector.fired)
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"a rule action failed: {state['exception']}")
-        return fired - prepared.undetermined
+        return frozenset(self._ids[name] for name in names)
 
     def close(self) -> None:
         """Free the C ruleset; idempotent. :meth:`match` raises EngineError afterwards."""

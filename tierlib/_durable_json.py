@@ -60,6 +60,7 @@ __all__ = [
     "Json",
     "Kind",
     "Plan",
+    "Prepared",
     "Value",
     "compile_plan",
     "dumps",

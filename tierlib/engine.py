@@ -191,7 +191,7 @@ class Engine:
         with self._lock:
             if self._closed:
                 raise EngineError("the engine is closed")
-        return matcher.match(values), matcher.undetermined(values)
+        return matcher.match_all(values)
 
 
 class _Run:
