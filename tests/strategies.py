@@ -251,6 +251,27 @@ def pop_year_pairs() -> st.SearchStrategy[tuple[list[Decision], list[Decision]]]
     return st.tuples(pop_decisions(2023), pop_decisions(2024))
 
 
+@st.composite
+def pop_followed_pairs(draw: st.DrawFn) -> tuple[list[Decision], list[Decision]]:
+    """Two consecutive years of mostly the same organizations: most stay in their place (type,
+    county, township) with a freshly drawn decision, so tiers rise, fall and tie often; a few
+    leave, a few move township, a few enter."""
+    import attrs
+
+    before = draw(pop_decisions(2023))
+    after = []
+    for d in before:
+        fate = draw(st.sampled_from(["stay", "stay", "stay", "stay", "move", "leave"]))
+        if fate == "leave":
+            continue
+        township = draw(st.sampled_from(["t1", "t2", "t3"])) if fate == "move" else d.township
+        nxt = draw(_pop_decision(d.org_id, 2024))
+        after.append(attrs.evolve(nxt, org_type=d.org_type, county=d.county, township=township))
+    known = {d.org_id for d in before}
+    after += [d for d in draw(pop_decisions(2024, max_size=5)) if d.org_id not in known]
+    return before, after
+
+
 # --- organization facts for a given rule set (engine and columnar tests) -----------------------
 
 

@@ -38,6 +38,11 @@ def num_json(x: Fraction | None) -> str | None:
     return None if x is None else fmt_fraction(x, exact=True)
 
 
+def signed(x: Fraction) -> str:
+    """``x`` with its sign, exact when it terminates (``+2.5``, ``-3``, ``0``)."""
+    return "+" + fmt_fraction(x) if x > 0 else fmt_fraction(x)
+
+
 def score_text(score: Fraction | None, lang: str) -> str:
     if score is None:
         return "无分数" if lang == "zh" else "no score"

@@ -1,5 +1,6 @@
 """Whole-county rules over many decisions: quotas (倒排), rankings, distributions, year-on-year
-comparison (升级晋档), streaks, promotion deadlines and warning-colour escalation.
+comparison (升级晋档) and the biggest risers per township (晋位最多), streaks, promotion deadlines
+and warning-colour escalation.
 
 Pure functions over immutable inputs; the results are frozen attrs classes with ``to_dict()``
 for JSON, and every population-level outcome explains itself in Chinese and English
@@ -43,6 +44,7 @@ from tierlib._popfmt import score_text as score_text
 from tierlib._popfmt import tier_name as tier_name
 from tierlib._quota import QuotaEntry, QuotaGroup, QuotaResult, Unranked, apply_quota, apply_quotas
 from tierlib._ranking import Ranking, rank
+from tierlib._risers import Riser, RiserGroup, biggest_risers
 from tierlib._streaks import (
     DeadlineOutcome,
     DeadlineResult,
@@ -64,6 +66,8 @@ __all__ = [
     "QuotaGroup",
     "QuotaResult",
     "Ranking",
+    "Riser",
+    "RiserGroup",
     "RunOutcome",
     "RunResult",
     "Transition",
@@ -74,6 +78,7 @@ __all__ = [
     "YearStatus",
     "apply_quota",
     "apply_quotas",
+    "biggest_risers",
     "check_deadlines",
     "check_streaks",
     "compare_years",

@@ -1,4 +1,5 @@
-"""Plain-text reports over a population of decisions: distributions, quota lists, transitions.
+"""Plain-text reports over a population of decisions: distributions, quota lists, transitions,
+biggest risers.
 
 Used by ``tierlib summary`` and ``tierlib compare-years``; pure functions returning text.
 """
@@ -75,7 +76,8 @@ def summary_text(
 def compare_text(
     ruleset: RuleSet, before: Sequence[Decision], after: Sequence[Decision], lang: Lang = "zh"
 ) -> str:
-    """Transition matrix between two years, promotions and demotions, and history rules."""
+    """Transition matrix between two years, promotions and demotions, the organizations that
+    rose the most in each township, and history rules."""
     order, labels = pop.tier_order(ruleset), pop.tier_labels(ruleset)
     cmp = pop.compare_years(before, after, order, labels=labels)
     m = cmp.matrix
@@ -95,6 +97,13 @@ def compare_text(
     steps = Counter(t.text for t in cmp.transitions if t.direction == "up" and (t.steps or 0) > 1)
     for text, n in sorted(steps.items()):
         lines.append(f"  {text}: {n}")
+    named = {d.org_id: d.org_name for d in [*before, *after]}
+    lines.append("\n" + _t(lang, "晋位最多（各乡镇）", "Rose the most (per township)"))
+    for group in pop.biggest_risers(before, after, order, labels=labels):
+        lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
+        for riser in group.risers:
+            reason = riser.reason_zh if lang == "zh" else riser.reason_en
+            lines.append(f"    {riser.org_id} {named.get(riser.org_id, '')}: {reason}")
     histories = pop.history({m.from_year or 0: list(before), m.to_year or 0: list(after)})
     for streak in ruleset.streaks:
         results = pop.check_streaks(streak, histories, labels=labels)
@@ -108,7 +117,6 @@ def compare_text(
                 f"{streak.label.text('en')}: {len(fired)} fire ({streak.action.text('en')}), {len(unknown)} cannot be determined",
             )
         )
-        named = {d.org_id: d.org_name for d in [*before, *after]}
         for r in sorted(fired + unknown, key=lambda r: r.org_id):
             reason = r.reason_zh if lang == "zh" else r.reason_en
             lines.append(f"  {r.org_id} {named.get(r.org_id, '')}: {reason}")
