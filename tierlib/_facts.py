@@ -35,7 +35,8 @@ def to_number(value: Any) -> Fraction:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} is not a finite number")
-        return Fraction(repr(float(value)))  # float() also unwraps numpy.float64
+        # the shortest decimal that reads back as the float; float() unwraps numpy.float64
+        return Fraction(Decimal(repr(float(value))))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a finite number")

@@ -135,7 +135,7 @@ def _bands(
     best: tuple[Fraction, int] | None = None
     steps: list[Step] = []
     for j, band in enumerate(spec.bands):
-        in_range = band.range != model.Bound() and band.range.contains(x)
+        in_range = not band.range.unbounded and band.range.contains(x)
         by_when = band.when is not None and f"{ind.id}/{band.id or j}" in fired
         if not (in_range or by_when):
             continue

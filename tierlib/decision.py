@@ -6,6 +6,7 @@ from it (explanation is a pure function over the trace).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from fractions import Fraction
@@ -32,15 +33,16 @@ EventKind: TypeAlias = Literal[
 
 def fmt(value: object) -> str:
     """Canonical text of a value in traces and JSON: exact decimals, ``true``/``false``."""
+    if type(value) is Fraction:  # the common case first
+        return str(value.numerator) if value.denominator == 1 else fmt_fraction(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Fraction):
         return fmt_fraction(value)
-    if isinstance(value, int):
-        return str(value)
     return str(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def decimal_places(den: int) -> int | None:
     """The decimals a fraction with denominator ``den`` needs, or None if it never ends."""
     twos = fives = 0

@@ -25,6 +25,7 @@ import attrs
 
 from tierlib import __version__ as _version
 from tierlib import _score, model
+from tierlib._ast import refs
 from tierlib._check import conditions, symbols
 from tierlib._durable import Matcher
 from tierlib._facts import validate
@@ -50,6 +51,10 @@ def ruleset_sha256(ruleset: model.RuleSet) -> str:
 
 def facts_sha256(org: model.Organization) -> str:
     """sha256 of the canonical JSON of an organization's identity and facts."""
+    return _facts_sha256(org, {k: fmt(v) for k, v in org.facts.items()})
+
+
+def _facts_sha256(org: model.Organization, shown: Mapping[str, str]) -> str:
     data = {
         "id": org.id,
         "name": org.name,
@@ -57,7 +62,7 @@ def facts_sha256(org: model.Organization) -> str:
         "county": org.county,
         "township": org.township,
         "year": org.year,
-        "facts": {k: fmt(v) for k, v in sorted(org.facts.items())},
+        "facts": dict(sorted(shown.items())),
     }
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -73,6 +78,10 @@ class _Compiled:
     bounded: Mapping[str, Fraction]  # assessed points: 0..max
     counts: frozenset[str]  # per-unit counts: never negative
     bonus: frozenset[str]  # bonus indicators: on top of the total
+    step_locs: Mapping[tuple[str, str], Location]  # (indicator, step id) → the YAML of the step
+    cond_names: Mapping[str, tuple[str, ...]]  # veto/… and flag/… rule id → names it reads
+    tier_locs: Mapping[str, Location]
+    rules_of: Mapping[str, frozenset[str]]  # indicator → the ids of its condition rules
 
 
 class Engine:
@@ -85,8 +94,13 @@ class Engine:
         kinds = symbols(ruleset, computed=True)
         self._lock = threading.Lock()
         self._closed = False
-        self._stage1 = Matcher({rid: expr for rid, expr, late in rules if not late}, kinds)
-        self._stage2 = Matcher({rid: expr for rid, expr, late in rules if late}, kinds)
+        computed = kinds.keys() - symbols(ruleset, computed=False).keys()
+        # stage 2 holds only the rules that read a computed value; the rest run in stage 1
+        late = {
+            rid for rid, expr, may in rules if may and any(r.name in computed for r in refs(expr))
+        }
+        self._stage1 = Matcher({rid: expr for rid, expr, _ in rules if rid not in late}, kinds)
+        self._stage2 = Matcher({rid: expr for rid, expr, _ in rules if rid in late}, kinds)
         self._c = _Compiled(
             inputs={ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators},
             tier_index={t.id: k for k, t in enumerate(ruleset.tiers)},
@@ -96,6 +110,18 @@ class Engine:
             },
             bounded={i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None},
             bonus=frozenset(i.id for i in ruleset.indicators if i.bonus),
+            step_locs=_step_locs(ruleset),
+            cond_names={
+                **{f"veto/{v.id}": _names(v.when) for v in ruleset.vetoes},
+                **{f"flag/{f.id}": _names(f.when) for f in ruleset.flags},
+            },
+            tier_locs={t.id: t.loc for t in ruleset.tiers},
+            rules_of={
+                ind.id: frozenset(
+                    rid for rid, _, may in rules if not may and rid.partition("/")[0] == ind.id
+                )
+                for ind in ruleset.indicators
+            },
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
                 + [
@@ -201,6 +227,7 @@ class _Run:
         self, engine: Engine, org: model.Organization, facts: dict[str, model.FactValue]
     ) -> None:
         self.e, self.rs, self.org, self.facts = engine, engine.ruleset, org, facts
+        self.shown = {k: fmt(v) for k, v in facts.items()}  # each fact formatted once
         self.trace: list[TraceEvent] = []
 
     def event(
@@ -216,15 +243,16 @@ class _Run:
         self.trace.append(TraceEvent(kind, id, loc, tuple(inputs), result, note, parent))
 
     def decide(self) -> Decision:
-        rs, facts = self.rs, self.facts
+        rs, facts, c = self.rs, self.facts, self.e._c
+        shown = self.shown
         fired1, unknown1 = self.e._match(1, facts)
         pts: dict[str, Fraction | None] = {}
         missing: list[MissingInput] = []
         pending = False
         excluded = ZERO
         for ind in rs.indicators:
-            absent = [f for f in self.e._c.inputs[ind.id] if f not in facts]
-            undetermined = sorted(r for r in unknown1 if r == ind.id or r.startswith(ind.id + "/"))
+            absent = [f for f in c.inputs[ind.id] if f not in facts]
+            undetermined = sorted(c.rules_of[ind.id] & unknown1) if unknown1 else ()
             if absent or undetermined:
                 policy = ind.missing or rs.scheme.missing
                 for name in absent or undetermined:
@@ -248,9 +276,10 @@ class _Run:
                 continue
             got, steps = _score.points(ind, facts, fired1)
             for sid, inputs, result, note in steps:
-                self.event("item", sid, _step_loc(ind, sid), inputs, result, note, parent=ind.id)
+                loc = c.step_locs.get((ind.id, sid), ind.loc)
+                self.event("item", sid, loc, inputs, result, note, parent=ind.id)
             pts[ind.id] = got
-            used = [(n, fmt(facts[n])) for n in self.e._c.inputs[ind.id]]
+            used = [(n, shown[n]) for n in c.inputs[ind.id]]
             self.event(
                 "indicator", ind.id, ind.loc, used, fmt(got), f"{ind.method}, max {fmt(ind.max)}"
             )
@@ -299,7 +328,7 @@ class _Run:
                         f"{r.digits} decimals, {r.mode}",
                     )
                 score_tier = _score.tier_of(score, rs.tiers, rs.below_lowest)
-                tier_loc = next((t.loc for t in rs.tiers if t.id == score_tier), rs.scheme.loc)
+                tier_loc = c.tier_locs.get(score_tier or "", rs.scheme.loc)
                 self.event(
                     "tier",
                     score_tier or "unrated",
@@ -314,6 +343,7 @@ class _Run:
             values.update({f"dimension.{k}": v for k, v in dims.items()})
             values.update({f"points.{k}": v for k, v in pts.items() if v is not None})
         fired2, unknown2 = self.e._match(2, values)
+        fired2, unknown2 = fired2 | fired1, unknown2 | unknown1  # vetoes and flags of stage 1
         vetoes, tier, status = self._vetoes(fired2, unknown2, score_tier, pending, values)
         flags = tuple(f.id for f in rs.flags if f"flag/{f.id}" in fired2)
         for flag in rs.flags:
@@ -323,7 +353,7 @@ class _Run:
                     "flag",
                     flag.id,
                     flag.loc,
-                    self._inputs(flag.when, values),
+                    self._inputs(rid, values),
                     "raised" if rid in fired2 else "undetermined",
                 )
         self.event(
@@ -355,17 +385,18 @@ class _Run:
                 rs.scheme.version,
                 self.e.sha256,
                 _version,
-                facts_sha256(attrs.evolve(self.org, facts=self.facts)),
+                _facts_sha256(self.org, shown),
             ),
             county=self.org.county,
             township=self.org.township,
         )
 
-    def _inputs(self, expr: Any, values: Mapping[str, model.FactValue]) -> list[tuple[str, str]]:
-        from tierlib._ast import refs
-
-        names = dict.fromkeys(r.name for r in refs(expr))
-        return [(n, fmt(values[n]) if n in values else "missing") for n in names]
+    def _inputs(self, rule: str, values: Mapping[str, model.FactValue]) -> list[tuple[str, str]]:
+        shown = self.shown
+        return [
+            (n, shown[n] if n in shown else fmt(values[n]) if n in values else "missing")
+            for n in self.e._c.cond_names[rule]
+        ]
 
     def _vetoes(
         self,
@@ -426,7 +457,7 @@ class _Run:
                 "veto",
                 v.id,
                 v.loc,
-                self._inputs(v.when, values),
+                self._inputs(f"veto/{v.id}", values),
                 f"{v.effect} {v.tier or ''}".strip(),
                 note + ("; decisive" if is_decisive else "; outweighed"),
             )
@@ -436,7 +467,7 @@ class _Run:
                 "veto",
                 v.id,
                 v.loc,
-                self._inputs(v.when, values),
+                self._inputs(f"veto/{v.id}", values),
                 "undetermined",
                 "an input is missing: the result stays pending",
             )
@@ -452,16 +483,23 @@ _MISSING_NOTE = {
 }
 
 
-def _step_loc(ind: model.Indicator, step_id: str) -> Location:
-    for item in itertools.chain(ind.checklist or (), ind.deductions or ()):
-        if item.id == step_id:
-            return item.loc
-    if ind.bands is not None:
-        for j, band in enumerate(ind.bands.bands):
-            if (band.id or str(j)) == step_id:
-                return band.loc
-        return ind.bands.loc
-    for spec in (ind.linear, ind.per_unit, ind.assessed, ind.all_or_nothing):
-        if spec is not None:
-            return spec.loc
-    return ind.loc
+def _names(expr: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.name for r in refs(expr)))
+
+
+def _step_locs(rs: model.RuleSet) -> dict[tuple[str, str], Location]:
+    """Where each step the scorer reports is written: items, bands or the method's spec."""
+    out: dict[tuple[str, str], Location] = {}
+    for ind in rs.indicators:
+        for item in itertools.chain(ind.checklist or (), ind.deductions or ()):
+            out.setdefault((ind.id, item.id), item.loc)
+        if ind.bands is not None:
+            for j, band in enumerate(ind.bands.bands):
+                out.setdefault((ind.id, band.id or str(j)), band.loc)
+            out.setdefault((ind.id, "otherwise"), ind.bands.loc)
+        for spec in (ind.linear, ind.per_unit, ind.assessed):
+            if spec is not None:
+                out.setdefault((ind.id, spec.fact), spec.loc)
+        if ind.all_or_nothing is not None:
+            out.setdefault((ind.id, ind.id), ind.all_or_nothing.loc)
+    return out

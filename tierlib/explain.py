@@ -213,8 +213,13 @@ _PHRASES: dict[str, tuple[str, str]] = {
 # fmt: on
 
 
+_FIXED = {k: Text(zh, en) for k, (zh, en) in _PHRASES.items() if "{" not in zh + en}
+
+
 def _t(key: str, **args: Text | str) -> Text:
     """The phrase ``key`` in both languages, each with the arguments in its own language."""
+    if not args and key in _FIXED:
+        return _FIXED[key]
     zh, en = _PHRASES[key]
     return Text(
         zh.format(**{k: v.zh if isinstance(v, Text) else v for k, v in args.items()}),
@@ -253,8 +258,30 @@ class _Ctx:
         self.inds = {i.id: i for i in rs.indicators}
         self.dims = {x.id: x for x in rs.dimensions}
         self.vetoes = {v.id: v for v in rs.vetoes}
+        self.by_kind: dict[str, list[TraceEvent]] = {}
+        self.of_indicator: dict[str, TraceEvent] = {}  # its first indicator or missing event
+        self.steps: dict[str, list[TraceEvent]] = {}  # item events by parent indicator
+        for e in d.trace:
+            self.by_kind.setdefault(e.kind, []).append(e)
+            if e.kind == "item":
+                self.steps.setdefault(e.parent, []).append(e)
+            elif e.kind in ("indicator", "missing"):
+                self.of_indicator.setdefault(e.id, e)
+        self._labels: dict[str, tuple[Text, str] | None] = {}
+        self._items: dict[str, dict[str, model.Item]] = {}
+
+    def items(self, ind: model.Indicator) -> dict[str, model.Item]:
+        """The checklist items or deductions of ``ind`` by id."""
+        got = self._items.get(ind.id)
+        if got is None:
+            got = self._items[ind.id] = {
+                i.id: i for i in (ind.checklist or ()) + (ind.deductions or ())
+            }
+        return got
 
     def events(self, *kinds: str) -> list[TraceEvent]:
+        if len(kinds) == 1:
+            return self.by_kind.get(kinds[0], [])
         return [e for e in self.d.trace if e.kind in kinds]
 
     def tier(self, tier_id: str | None) -> Text:
@@ -264,10 +291,16 @@ class _Ctx:
         )
 
     def fact(self, name: str, value: str = "") -> Fact:
-        spec = self.rs.facts.get(name)
-        if spec is not None:
-            label = _label(spec.label) if spec.label else Text(name, name)
-            return Fact(name, label, value, spec.unit or "")
+        if name not in self._labels:
+            spec = self.rs.facts.get(name)
+            self._labels[name] = (
+                None
+                if spec is None
+                else ((_label(spec.label) if spec.label else Text(name, name)), spec.unit or "")
+            )
+        known = self._labels[name]
+        if known is not None:
+            return Fact(name, known[0], value, known[1])
         head, _, rest = name.partition(".")
         if name == "score":
             return Fact(name, _t("score"), value)
@@ -418,9 +451,9 @@ def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
 
 
 def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
-    ev = next((e for e in c.d.trace if e.kind in ("indicator", "missing") and e.id == ind.id), None)
+    ev = c.of_indicator.get(ind.id)
     dim = c.dims.get(ind.dimension or "")
-    steps = tuple(_step(c, ind, e) for e in c.d.trace if e.kind == "item" and e.parent == ind.id)
+    steps = tuple(_step(c, ind, e) for e in c.steps.get(ind.id, ()))
     points, missing, policy, facts = None, None, "", c.facts(ev.inputs if ev else ())
     if ev is not None and ev.kind == "missing":
         names = c.missing_facts(ev)
@@ -442,7 +475,7 @@ def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
 def _step(c: _Ctx, ind: model.Indicator, ev: TraceEvent) -> Step:
     label, how = Text(ev.id, ev.id), Text(ev.note, ev.note)
     pts, inputs, met = ev.result, ev.inputs, ev.note == "met" or ev.result == "met"
-    items = {i.id: i for i in (ind.checklist or ()) + (ind.deductions or ())}
+    items = c.items(ind)
     if ev.id in items:
         item = items[ev.id]
         label = _label(item.label) if item.label else c.fact(item.id).label

@@ -115,6 +115,16 @@ class Bound:
             return self.below, False
         return None
 
+    @property
+    def unbounded(self) -> bool:
+        """No end at all (a band matched only by its condition)."""
+        return (
+            self.at_least is None
+            and self.above is None
+            and self.below is None
+            and self.at_most is None
+        )
+
     def contains(self, x: Fraction) -> bool:
         lo, hi = self.lower, self.upper
         if lo is not None and (x < lo[0] or (x == lo[0] and not lo[1])):
