@@ -22,13 +22,15 @@ from tierlib.engine import Engine
 from tierlib.errors import FactError, Problem
 
 INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
 
 
 class Exact:
     """A column of exact numbers ``num[i] / den[i]``; ``den[i] == 0`` means none (None).
 
-    ``num`` and ``den`` are int64 arrays (object arrays of Python ints if a value needs more);
-    ``den`` is often one value broadcast over the column.
+    ``num`` is an int32 array when every numerator fits (half the memory, and half the fresh
+    pages to fault in), else int64, else an object array of Python ints; ``den`` is an int64
+    array (object if a value needs more), often one value broadcast over the column.
     """
 
     __slots__ = ("den", "num")
@@ -65,14 +67,20 @@ class ExactBuf:
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.num: NDArray[Any] = np.zeros(n, dtype=np.int64)
+        self.num: NDArray[Any] = np.zeros(n, dtype=np.int32)  # widened when a value needs it
         self.den: NDArray[Any] | None = None
         self.uniform: int | None = None
+
+    def _widen(self, bound: int) -> None:
+        """Make the numerators int64 (from int32) if a value up to ``bound`` may come."""
+        if bound > INT32_MAX and self.num.dtype == np.int32:
+            self.num = self.num.astype(np.int64)
 
     def put(self, lo: int, hi: int, r: Rat, known: Mask | None) -> None:
         num, den = r.num, r.den
         if isinstance(num, int) and abs(num) > INT64_MAX:  # rows all slow; rewritten later
             num = 0
+        self._widen(abs(num) if isinstance(num, int) else r.nb)
         partial = known is not None and not known.all()
         if partial:
             assert known is not None
@@ -91,6 +99,7 @@ class ExactBuf:
 
     def set(self, j: int, x: Fraction | None) -> None:
         a, b = (0, 0) if x is None else (x.numerator, x.denominator)
+        self._widen(abs(a))
         if self.num.dtype != object and (abs(a) > INT64_MAX or b > INT64_MAX):
             self.num = self.num.astype(object)
             self._own_den()
