@@ -517,6 +517,22 @@ class TestExactPath:
             assert_same_as_engine(engine, res, 2)
             assert res.vetoes["huge"].tolist() == [False, True]
 
+    def test_numerators_beyond_int32_widen_the_column_exactly(self) -> None:
+        """Result numerators are stored as int32 until a value needs more: then int64, exact."""
+        rs = load(DEFAULT)
+        ind = rs.indicators[0]
+        huge = attrs.evolve(ind, id="huge", max=Fraction(3000), dimension=ind.dimension)
+        linear = model.Linear("collective_income", Fraction(0), Fraction(10**9 + 7))
+        huge = attrs.evolve(huge, checklist=None, linear=linear, bonus=True)
+        with Engine(attrs.evolve(rs, indicators=(*rs.indicators, huge))) as engine:
+            facts = {k: [v, v, v] for k, v in _good_village().items()}
+            facts["id"] = ["small", "big", "zero"]
+            facts["collective_income"] = ["1", "999999999.5", "0"]
+            res = evaluate_table(engine, facts)
+            assert res.points["huge"].num.dtype == np.int64
+            assert res.points[rs.indicators[1].id].num.dtype == np.int32
+            assert_same_as_engine(engine, res, 3)
+
     def test_nan_in_an_organization_is_an_error_as_in_the_engine(self, default: Engine) -> None:
         """Organizations keep the engine's reading of NaN (F103); table cells read it as empty."""
         org = to_organization(Row(Location("x"), dict(_good_village(), satisfaction=math.nan)))
