@@ -16,10 +16,14 @@ F0, F1 = Fraction(0), Fraction(1)
 
 
 def _holds(expr, env):
-    """True / False, or None when any input it names is missing (or a division by zero)."""
+    """True / False, or None when any input it names is missing or any divisor in it is zero
+    (wherever it stands: an ``or`` that would not reach it does not help)."""
     if any(ref.name not in env for ref in _ast.refs(expr)):
         return None
     try:
+        divisors = [n.right for n in _ast.nodes(expr) if isinstance(n, _ast.Arith) and n.op == "/"]
+        if any(_expr.evaluate(d, env) == 0 for d in divisors):
+            return None
         return _expr.evaluate(expr, env) is True
     except (_expr.MissingValue, ZeroDivisionError):
         return None

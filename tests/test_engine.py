@@ -20,7 +20,7 @@ from tierlib import _ast, _expr
 from tierlib._check import conditions
 from tierlib.decision import fmt
 from tierlib.engine import Engine
-from tierlib.errors import EngineError, FactError
+from tierlib.errors import EngineError, FactError, Location
 from tierlib.model import Organization
 
 RULES = ("rules/default.yaml", "rules/central-2012.yaml", "rules/county-overlay.yaml")
@@ -289,6 +289,28 @@ class TestBadInput:
         assert d.status == "pending"
         assert d.tier is None
         assert any(v.id == "secretary_vacant" and not v.determined for v in d.vetoes)
+
+    def test_a_zero_divisor_anywhere_makes_a_veto_undetermined(self, default):
+        """`a or x / 0 > 1` is undetermined even though `a` alone would decide it (one semantics
+        for the engine, the columnar path and the oracle)."""
+        ruleset, _ = default
+        when = _expr.parse(
+            "secretary_vacant_months > 3 or income_per_capita / superstition_incidents > 1",
+            Location("<test>"),
+        )
+        veto = attrs.evolve(ruleset.vetoes[1], when=when)
+        rs = attrs.evolve(ruleset, vetoes=(ruleset.vetoes[0], veto, *ruleset.vetoes[2:]))
+        with Engine(rs) as engine:
+            for months, status in ((Fraction(5), "pending"), (Fraction(0), "pending")):
+                facts = dict(good_village().facts, secretary_vacant_months=months)
+                d = engine.evaluate(Organization(id="Z", facts=facts))
+                assert (d.status, d.tier) == (status, None)
+                assert [v.id for v in d.vetoes if not v.determined] == [veto.id]
+                assert oracle(rs, facts)[:2] == (d.status, d.tier)
+            facts = dict(good_village().facts, superstition_incidents=Fraction(2))
+            d = engine.evaluate(Organization(id="Z", facts=facts))
+            assert d.status == "rated"
+            assert oracle(rs, facts)[:2] == (d.status, d.tier)
 
     def test_text_values_from_files_are_accepted(self, default):
         """'是', '0.95', '80%' as read from a CSV give the same decision as typed values."""
