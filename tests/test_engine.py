@@ -18,6 +18,7 @@ from strategies import organization_facts
 import tierlib
 from tierlib import _ast, _expr
 from tierlib._check import conditions
+from tierlib.columnar import STATUSES, evaluate_table
 from tierlib.decision import fmt
 from tierlib.engine import Engine
 from tierlib.errors import EngineError, FactError, Location
@@ -307,6 +308,10 @@ class TestBadInput:
                 assert (d.status, d.tier) == (status, None)
                 assert [v.id for v in d.vetoes if not v.determined] == [veto.id]
                 assert oracle(rs, facts)[:2] == (d.status, d.tier)
+                table = evaluate_table(engine, {"id": ["Z"], **{k: [v] for k, v in facts.items()}})
+                assert STATUSES[table.status[0]] == status
+                assert not table.exact_path[0]  # decided by the columnar path itself
+                assert table.undetermined[veto.id].tolist() == [True]
             facts = dict(good_village().facts, superstition_incidents=Fraction(2))
             d = engine.evaluate(Organization(id="Z", facts=facts))
             assert d.status == "rated"
