@@ -88,6 +88,15 @@ def validate(
                 )
             )
             continue
+        kind = type(value)
+        if kind is bool and spec.kind == "boolean":  # the common cases, without the checks
+            out[name] = value
+            continue
+        if spec.kind == "number" and kind in _PLAIN:
+            x = _PLAIN[kind](value)
+            if x is not None and _fits(x, spec):
+                out[name] = x
+                continue
         if is_missing(value):
             continue
         try:
@@ -95,6 +104,23 @@ def validate(
         except ValueError as exc:
             problems.append(Problem(_code(exc), f"{org_id}: {name}: {exc}", where))
     return out, problems
+
+
+def _from_float(value: float) -> Fraction | None:
+    return Fraction(Decimal(repr(value))) if math.isfinite(value) else None
+
+
+_PLAIN: dict[type, Any] = {Fraction: lambda v: v, int: Fraction, float: _from_float}
+
+
+def _fits(x: Fraction, spec: model.FactSpec) -> bool:
+    """Whether ``x`` passes every check of a number fact (else ``_coerce`` says why not)."""
+    return (
+        -MAX_EXACT <= x <= MAX_EXACT
+        and (not spec.integer or x.denominator == 1)
+        and (spec.minimum is None or x >= spec.minimum)
+        and (spec.maximum is None or x <= spec.maximum)
+    )
 
 
 class _RangeError(ValueError):
