@@ -450,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         columnar[n] = in_subprocess(n, "table")
         columnar[n]["tuned"] = in_subprocess(n, "table", tuned)
         r = columnar[n]
-        print(f"columnar {n:>9,}: {r['rate']:>12,.0f} orgs/s ({r['tuned']['rate']:,.0f} with glibc malloc tuned), "
+        print(f"columnar {n:>9,}: {r['rate']:>12,.0f} orgs/s warm, {r['cold_rate']:,.0f} first run "
+              f"({r['tuned']['rate']:,.0f} warm with glibc malloc tuned), "
               f"peak RSS {r['peak_rss_mb']:.0f} MB (input {r['input_mb']:.0f} MB), exact-path rows {r['exact_path_rows']}")  # fmt: skip
     stream_n = max(sizes)
     stream = in_subprocess(stream_n, "stream")
