@@ -119,7 +119,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(runs: int, fn: Callable[[], Any], before: Callable[[], Any] = lambda: None) -> list[float]:
+def timed(
+    runs: int, fn: Callable[[], Any], before: Callable[[], Any] = lambda: None
+) -> list[float]:
     """Seconds of each of ``runs`` calls of ``fn``; ``before`` runs untimed ahead of each."""
     times = []
     for _ in range(runs):
