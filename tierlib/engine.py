@@ -1,9 +1,9 @@
 """The engine: a compiled rule set that tiers organizations.
 
 ``Engine(ruleset)`` compiles the condition rules into two durable_rules matchers — stage 1 for
-the conditions that decide indicator points (facts only), stage 2 for vetoes and flags (which
-may read score, dimension subtotals and points). Scoring, banding and veto precedence are exact
-Python. ``evaluate`` returns a :class:`~tierlib.decision.Decision` with a flat, located trace.
+every rule that reads facts only (indicator conditions, and the vetoes and flags that need no
+score), stage 2 for the vetoes and flags that read the score, dimension subtotals or points
+(one durable_rules match each). Scoring, banding and veto precedence are exact Python. ``evaluate`` returns a :class:`~tierlib.decision.Decision` with a flat, located trace.
 
 Veto precedence: force and unrated effects are decisive; among those that fired, the highest
 ``precedence`` wins, ties going to the harsher outcome (unrated, then the lower tier). When none
