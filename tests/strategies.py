@@ -635,3 +635,119 @@ def _rs_some_condition(rs):
 
     name = next(n for n, spec in sorted(rs.facts.items()) if spec.kind == "boolean")
     return Ref((name,), _GENERATED)
+
+
+# --- data files for the command line (tests/test_cli.py) ----------------------------------------
+
+_TRUE_TEXTS = ("是", "true", "1", "√", "有", " Y ")
+_FALSE_TEXTS = ("否", "False", "0", "无", "×", "n")
+
+
+def _number_texts(x):
+    """Ways a data file may write the number ``x`` that all read back as ``x``."""
+    from tierlib.decision import fmt_fraction
+
+    text = fmt_fraction(x)
+    ways = [text, f" {text} ", f"{fmt_fraction(x * 100)}%"]
+    whole, _, frac = text.lstrip("-").partition(".")
+    if len(whole) > 3:
+        sign = "-" if x < 0 else ""
+        ways.append(f"{sign}{whole[:-3]},{whole[-3:]}" + (f".{frac}" if frac else ""))
+    return ways
+
+
+def _bad_cells(spec):
+    """Cells the engine refuses for a fact like ``spec`` (F103 or F104)."""
+    from tierlib.decision import fmt_fraction
+
+    if spec.kind == "boolean":
+        return ["maybe", "2"]
+    if spec.kind == "string":
+        return ["no such value"] if spec.values else []
+    bad = ["abc", "1.2.3"]
+    if spec.maximum is not None:
+        bad.append(fmt_fraction(spec.maximum + 1))
+    if spec.minimum is not None:
+        bad.append(fmt_fraction(spec.minimum - 1))
+    if spec.integer:
+        bad.append("0.5")
+    return bad
+
+
+@st.composite
+def _cell_pool(draw, spec):
+    """A column's few distinct cells: values written in several ways, blanks, and bad cells
+    with how often each kind is picked."""
+    values = draw(st.lists(fact_values(spec), min_size=1, max_size=5))
+    good = []
+    for v in values:
+        if spec.kind == "number":
+            good.append(draw(st.sampled_from(_number_texts(v))))
+        elif spec.kind == "boolean":
+            good.append(draw(st.sampled_from(_TRUE_TEXTS if v else _FALSE_TEXTS)))
+        else:
+            good.append(draw(st.sampled_from([v, f" {v} "])))
+    bad = _bad_cells(spec)
+    return {
+        "good": good,
+        "blank": ["", " "],
+        "bad": bad,
+        "p_blank": draw(st.sampled_from([0.0, 0.01, 0.2])),
+        "p_bad": draw(st.sampled_from([0.0, 0.0, 0.002])) if bad else 0.0,
+    }
+
+
+@st.composite
+def data_file_rows(draw, ruleset, rows=2500):
+    """The records of a CSV data file for ``ruleset`` (header first, every cell text).
+
+    ``rows`` data rows are drawn from small per-column pools of well-formed cells (written in
+    several ways), blank cells and bad ones, using a drawn seed; a few rows are odd: blank
+    rows, short rows, rows with extra cells, an empty id, a bad year or type, a name that
+    spans two lines, an unknown-looking identity.
+    """
+    import random
+
+    names = list(ruleset.facts)
+    pools = {name: draw(_cell_pool(spec)) for name, spec in ruleset.facts.items()}
+    rnd = random.Random(draw(st.integers(0, 2**32 - 1)))
+    odd_rate = draw(st.sampled_from([0.0, 0.003, 0.02]))
+    header = ["编号", "名称", "类型", "县", "乡镇", "年度", *names]
+    out = [header]
+
+    def cell(pool):
+        r = rnd.random()
+        if r < pool["p_bad"]:
+            return rnd.choice(pool["bad"])
+        if r < pool["p_bad"] + pool["p_blank"]:
+            return rnd.choice(pool["blank"])
+        return rnd.choice(pool["good"])
+
+    for k in range(rows):
+        record = [
+            f"G{k:05d}",
+            rnd.choice(["柳树湾村", "光明社区", " 石桥村 ", "Village 7", "123"]),
+            rnd.choice(["village", "village", "community", " community", ""]),
+            rnd.choice(["安平县", ""]),
+            rnd.choice(["城关街道", "柳林镇", " 长岗乡"]),
+            rnd.choice(["2023", "2024", "2024年", " 2023 "]),
+            *(cell(pools[name]) for name in names),
+        ]
+        if rnd.random() < odd_rate:
+            kind = rnd.choice(["blank", "short", "extra", "id", "year", "type", "name"])
+            if kind == "blank":
+                record = [rnd.choice(["", "  "]) for _ in record]
+            elif kind == "short":
+                record = record[: rnd.randrange(1, len(record))]
+            elif kind == "extra":
+                record += ["x"] * rnd.randrange(1, 3)
+            elif kind == "id":
+                record[0] = rnd.choice(["", "   "])
+            elif kind == "year":
+                record[5] = rnd.choice(["twenty", "2024.5", "年"])
+            elif kind == "type":
+                record[2] = "town"
+            else:
+                record[1] = "两行\n村名"
+        out.append(record)
+    return out

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import math
+import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from strategies import data_file_rows
 
 import tierlib._yaml
+import tierlib.cli
+from tierlib import load
 from tierlib.cli import run
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = "rules/default.yaml"
 COUNTY = "examples/county.csv"
 BROKEN = "examples/county_with_errors.csv"
@@ -237,3 +246,193 @@ class TestUsage:
         code, out, _ = call("--version")
         assert code == 0
         assert out.startswith("tierlib ")
+
+
+# ---------------------------------------------------------------- columnar and per-row paths
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _content(path):
+    """A result file's content: its bytes; for .xlsx every part but the timestamps."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+    return path.read_bytes()
+
+
+def _outcome(argv, output):
+    """Exit code, stdout, stderr and the result file of one run."""
+    if output is not None and output.exists():
+        output.unlink()
+    code, out, err = call(*argv)
+    return code, out, err, None if output is None else _content(output)
+
+
+def assert_paths_agree(*argv, output=None):
+    """evaluate gives the same exit code, stdout, stderr and result file on both paths."""
+    columnar = _outcome(argv, output)
+    per_row = _outcome([*argv, "--per-row"], output)
+    assert per_row == columnar
+    assert gc.isenabled()
+    return columnar
+
+
+def _county_records():
+    return list(csv.reader(io.StringIO(Path(COUNTY).read_text(encoding="utf-8-sig"))))
+
+
+def _write_csv(path, records):
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(records)
+
+
+def _odd_json(path):
+    """Organizations as JSON items that a table cannot hold as they are, between plain ones."""
+    header, *body = _county_records()[:41]
+    items = [{k: v for k, v in zip(header, r) if v} for r in body]
+    items[1]["income_per_capita"] = math.nan
+    items[2]["road_hardened"] = math.nan
+    items[3]["name"] = math.nan
+    items[4]["culture_points"] = [1, 2]
+    items[5]["bogus_fact"] = "1"
+    items[6]["编号"] = items[6].pop("id")
+    items[7][" id"] = items[7].pop("id")
+    items[8]["income_per_capita"] = math.inf
+    items[9]["collective_income"] = 12345678901234567890123
+    items[10]["road_hardened"] = True
+    items[11]["year"] = "twenty"
+    items[12] = {"id": items[12].pop("id"), "facts": items[12]}
+    items[13]["satisfaction"] = None
+    items[14:14] = ["not an object", [1, 2], {}]
+    path.write_text(json.dumps({"organizations": items}, ensure_ascii=False), encoding="utf-8")
+
+
+class TestEvaluatePaths:
+    @pytest.mark.parametrize(
+        ("data", "mode"),
+        [(COUNTY, m) for m in ("table", ".csv", ".json", ".xlsx")]
+        + [("examples/county.xlsx", m) for m in ("table", ".csv")]
+        + [(BROKEN, m) for m in ("table", "quiet", ".csv", ".json", ".xlsx")],
+    )
+    def test_the_examples_give_the_same_output_on_both_paths(self, data, mode, tmp_path):
+        """The example files: columnar output is the per-row output, byte for byte."""
+        argv = ["evaluate", "--rules", DEFAULT, data]
+        output = tmp_path / f"out{mode}" if mode.startswith(".") else None
+        if output is not None:
+            argv += ["-o", str(output)]
+        code, out, _, _ = assert_paths_agree(
+            *argv, *(["-q"] if mode == "quiet" else []), output=output
+        )
+        assert code == (1 if data == BROKEN else 0)
+        assert out.endswith(" with errors\n")
+
+    @settings(max_examples=3)
+    @given(records=data_file_rows(load(ROOT / DEFAULT)))
+    def test_generated_files_give_the_same_output_on_both_paths(self, records):
+        """A few thousand generated rows with bad and odd ones, decided in batches of 700:
+        the same result file, messages and exit code; every row is a result or an error."""
+        with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tierlib.cli, "BATCH_ROWS", 700)
+            data, output = Path(tmp) / "data.csv", Path(tmp) / "out.csv"
+            _write_csv(data, records)
+            _, out, _, content = assert_paths_agree(
+                "evaluate", "--rules", DEFAULT, str(data), "-o", str(output), output=output
+            )
+        results = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+        rows = [r for r in records[1:] if any(c.strip() for c in r)]
+        assert len(results) == len(rows)
+        for result, row in zip(results, rows):
+            assert result["id"] == ("" if result["status"] == "error" else row[0].strip())
+        errors = sum(r["status"] == "error" for r in results)
+        assert out.endswith(
+            f"{len(rows)} rows: {len(rows) - errors} evaluated, {errors} with errors\n"
+        )
+
+    @pytest.mark.parametrize("mode", ["table", ".json"])
+    def test_json_items_a_table_cannot_hold_give_the_same_output(self, mode, tmp_path):
+        """NaN, lists, non-objects, aliased or unknown keys, absent keys: as on the per-row path."""
+        data = tmp_path / "orgs.json"
+        _odd_json(data)
+        output = tmp_path / "out.json" if mode == ".json" else None
+        argv = ["evaluate", "--rules", DEFAULT, str(data)]
+        code, _, err, _ = assert_paths_agree(
+            *argv, *(["-o", str(output)] if output else []), output=output
+        )
+        assert code == 1
+        assert "NaN is not a number" in err
+        assert "D101" in err
+
+    def test_conditions_divided_by_zero_give_the_same_missing_inputs(self, tmp_path):
+        """An indicator undetermined by a division by zero lists its condition, as per row."""
+        rules = tmp_path / "rules.yaml"
+        rules.write_text(
+            Path(DEFAULT)
+            .read_text(encoding="utf-8")
+            .replace(
+                'when: "coop_household_share > 30%"',
+                'when: "coop_household_share / leading_industry_income_share > 30%"',
+            ),
+            encoding="utf-8",
+        )
+        records = _county_records()[:30]
+        share = records[0].index("leading_industry_income_share")
+        for record in records[1:10]:
+            record[share] = "0"
+        data, output = tmp_path / "data.csv", tmp_path / "out.csv"
+        _write_csv(data, records)
+        code, *_, content = assert_paths_agree(
+            "evaluate", "--rules", str(rules), str(data), "-o", str(output), output=output
+        )
+        assert code == 0
+        assert "cooperatives/wide" in content.decode("utf-8-sig")
+
+    def test_an_unreadable_row_after_the_first_batches_is_the_same_error(self, tmp_path):
+        """A CSV error at row 1500 (batches of 500): one error line, exit 1, no results."""
+        records = _county_records()
+        body = (records[1:] * 3)[:1600]
+        body[1500] = [*body[1500][:-1], "x" * 200_000]
+        data = tmp_path / "data.csv"
+        _write_csv(data, [records[0], *body])
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tierlib.cli, "BATCH_ROWS", 500)
+            code, out, err, _ = assert_paths_agree("evaluate", "--rules", DEFAULT, str(data))
+        assert (code, out) == (1, "")
+        assert err.startswith(f"error: {data}:1502: field larger than field limit")
+
+    @pytest.mark.parametrize(("threshold", "bars"), [(12, [(12, 12, True)]), (13, [])])
+    def test_the_progress_bar_shows_for_as_many_rows_on_both_paths(
+        self, threshold, bars, monkeypatch
+    ):
+        """On a terminal: a transient bar over every row from the threshold on, else none."""
+        import rich.progress
+
+        shown = []
+
+        class Bar:
+            def __init__(self, console, transient):
+                self.row = [0, 0, transient]
+                shown.append(self.row)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return None
+
+            def add_task(self, name, total):
+                self.row[0] = total
+
+            def advance(self, task, rows=1):
+                self.row[1] += rows
+
+        monkeypatch.setattr(rich.progress, "Progress", Bar)
+        monkeypatch.setattr(tierlib.cli, "PROGRESS_MIN_ROWS", threshold)
+        for extra in ([], ["--per-row"]):
+            shown.clear()
+            code = run(["evaluate", "--rules", DEFAULT, BROKEN, *extra], io.StringIO(), _Terminal())
+            assert code == 1
+            assert [tuple(row) for row in shown] == bars

@@ -3,20 +3,27 @@
 Every data row keeps its 1-based row number (the header is row 1), so a bad row can be named.
 Rows become :class:`~tierlib.model.Organization` objects with raw fact values; the engine
 checks and types them. Nothing is dropped: a row that cannot become an organization is
-returned as a :class:`~tierlib.errors.FactError`.
+returned as a :class:`~tierlib.errors.FactError`. :func:`read_tables` gives the same rows as
+columns, a batch at a time, for :mod:`tierlib.columnar`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
 import io
+import itertools
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.errors import DataError, FactError, Location, Problem
@@ -47,6 +54,25 @@ class Row:
 
 def read_rows(path: str | os.PathLike[str]) -> list[Row]:
     """The rows of a CSV (UTF-8, BOM optional), XLSX (first sheet) or JSON (list of objects) file."""
+    source = _source(path)
+    if isinstance(source, list):
+        return source
+    file, header = source.file, source.header
+    return [Row(Location(file, line), _cells(header, cells)) for line, cells in source.records]
+
+
+class _Records(NamedTuple):
+    """A CSV or XLSX file: its name for locations, its header, and the line and cells of each
+    non-blank row, read lazily (``text``: every cell is a str)."""
+
+    file: str
+    header: list[str]
+    records: Iterator[tuple[int, list[Any]]]
+    text: bool
+
+
+def _source(path: str | os.PathLike[str]) -> list[Row] | _Records:
+    """A JSON file's rows, or a CSV or XLSX file's records."""
     p = Path(path)
     suffix = p.suffix.lower()
     try:
@@ -57,14 +83,24 @@ def read_rows(path: str | os.PathLike[str]) -> list[Row]:
         raise DataError(f"{p}: cannot read: {exc.strerror}") from None
     if suffix == ".json":
         return _json(p, data)
+    encoding = next((e for e in ("utf-8-sig", "gb18030") if _decodes(data, e)), None)
+    if encoding is None:
+        raise DataError(f"{p}: neither UTF-8 nor GB18030 text")
+    return _csv(p, io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` is text in ``encoding``; checked a megabyte at a time, so that the text
+    is decoded once more only as it is read (a whole decoded file can take 4 bytes a char)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
     try:
-        text = data.decode("utf-8-sig")
+        for lo in range(0, len(data), 1 << 20):
+            decoder.decode(view[lo : lo + (1 << 20)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise DataError(f"{p}: neither UTF-8 nor GB18030 text") from None
-    return _csv(p, text)
+        return False
+    return True
 
 
 def _header(names: Sequence[Any], where: Location) -> list[str]:
@@ -79,8 +115,8 @@ def _header(names: Sequence[Any], where: Location) -> list[str]:
     return header
 
 
-def _csv(p: Path, text: str) -> list[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv(p: Path, text: IO[str]) -> _Records:
+    reader = csv.reader(text)
     try:
         names = next(reader)
     except StopIteration:
@@ -88,16 +124,16 @@ def _csv(p: Path, text: str) -> list[Row]:
     except csv.Error as exc:
         raise DataError(f"{p}:1: {exc}") from None
     header = _header(names, Location(str(p), 1))
-    rows: list[Row] = []
-    try:
-        for cells in reader:
-            where = Location(str(p), reader.line_num)
-            if not any(c.strip() for c in cells):
-                continue
-            rows.append(Row(where, _cells(header, cells)))
-    except csv.Error as exc:
-        raise DataError(f"{p}:{reader.line_num}: {exc}") from None
-    return rows
+
+    def records() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for cells in reader:
+                if "".join(cells).strip():  # some cell is not blank
+                    yield reader.line_num, cells
+        except csv.Error as exc:
+            raise DataError(f"{p}:{reader.line_num}: {exc}") from None
+
+    return _Records(str(p), header, records(), text=True)
 
 
 def _cells(header: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
@@ -110,7 +146,7 @@ def _cells(header: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
     return out
 
 
-def _xlsx(p: Path) -> list[Row]:
+def _xlsx(p: Path) -> _Records:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a dependency
@@ -125,15 +161,21 @@ def _xlsx(p: Path) -> list[Row]:
         names = next(it, None)
         if names is None:
             raise DataError(f"{p}: the first sheet is empty")
-        header = _header(list(names), Location(f"{p}[{sheet.title}]", 1))
-        rows = []
-        for number, cells in enumerate(it, start=2):
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                continue
-            rows.append(Row(Location(f"{p}[{sheet.title}]", number), _cells(header, list(cells))))
-        return rows
-    finally:
+        file = f"{p}[{sheet.title}]"
+        header = _header(list(names), Location(file, 1))
+    except BaseException:
         book.close()
+        raise
+
+    def records() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(it, start=2):
+                if not all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                    yield number, list(cells)
+        finally:
+            book.close()
+
+    return _Records(file, header, records(), text=False)
 
 
 def _json(p: Path, data: bytes) -> list[Row]:
@@ -174,13 +216,12 @@ def to_organization(row: Row) -> Organization:
         problems.append(Problem("D103", "the id cell is empty", row.where))
     year_cell = cells.pop("year", None)
     year = None
-    if year_cell not in (None, ""):
-        try:
-            year = int(str(year_cell).strip().rstrip("年"))
-        except ValueError:
-            problems.append(
-                Problem("D104", f"{org_id}: year {year_cell!r} is not a whole number", row.where)
-            )
+    try:
+        year = _year(year_cell)
+    except ValueError:
+        problems.append(
+            Problem("D104", f"{org_id}: year {year_cell!r} is not a whole number", row.where)
+        )
     if problems:
         raise FactError(problems)
     return Organization(
@@ -202,6 +243,13 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _year(cell: Any) -> int | None:
+    """The year in a year cell, None for an empty one; raises ValueError for anything else."""
+    if cell in (None, ""):
+        return None
+    return int(str(cell).strip().rstrip("年"))
+
+
 def read_organizations(
     path: str | os.PathLike[str],
 ) -> Iterator[tuple[Location, Organization | FactError]]:
@@ -211,6 +259,177 @@ def read_organizations(
             yield row.where, to_organization(row)
         except FactError as exc:
             yield row.where, exc
+
+
+def count_rows(path: str | os.PathLike[str]) -> int:
+    """How many rows :func:`read_rows` gives for ``path``, without making them."""
+    source = _source(path)
+    return len(source) if isinstance(source, list) else sum(1 for _ in source.records)
+
+
+# ---------------------------------------------------------------- the same rows, as columns
+
+
+@attrs.frozen
+class Table:
+    """Rows of a data file that have the same cells, column by column.
+
+    ``columns[name][k]`` is cell ``name`` of row ``k`` exactly as in that row's
+    :attr:`Row.cells` (object arrays); ``where[k]`` is the row's location and ``index[k]`` its
+    position among the rows :func:`read_rows` gives.
+    """
+
+    index: Sequence[int]
+    where: Sequence[Location]
+    columns: Mapping[str, NDArray[Any]]
+
+
+@attrs.frozen
+class Batch:
+    """Rows ``start`` to ``start + n - 1`` of a data file: tables of the rows whose cells can be
+    columns, and the others one by one with their positions (more cells than the header, a JSON
+    item that is not an object or has no id, a list, object or NaN cell)."""
+
+    start: int
+    n: int
+    tables: Sequence[Table]
+    odd: Sequence[tuple[int, Row]]
+
+
+def read_tables(path: str | os.PathLike[str], size: int = 32768) -> Iterator[Batch]:
+    """The rows of :func:`read_rows`, in order, in batches of up to ``size`` rows.
+
+    A CSV or XLSX file is read batch by batch, so only one batch of cells is held at a time.
+    """
+    source = _source(path)
+    if isinstance(source, list):
+        for lo in range(0, len(source), size):
+            yield _row_batch(lo, source[lo : lo + size])
+        return
+    start = 0
+    while chunk := list(itertools.islice(source.records, size)):
+        yield _record_batch(start, source, chunk)
+        start += len(chunk)
+
+
+_ODD_NAMES = frozenset({"__extra__", "__invalid__"})
+_TEXT = frozenset({str, type(None)})
+_PLAIN = frozenset({str, type(None), int, bool, dt.datetime, dt.date, dt.time, dt.timedelta})
+
+
+def _record_batch(start: int, source: _Records, chunk: list[tuple[int, list[Any]]]) -> Batch:
+    """CSV or XLSX records: one table under the header; rows longer than it are odd."""
+    file, header = source.file, source.header
+    width = len(header)
+    if _ODD_NAMES.intersection(header):
+        fit = []
+    else:
+        fit = [k for k, (_, cells) in enumerate(chunk) if len(cells) <= width]
+    tables: list[Table] = []
+    bad: list[int] = []
+    if fit:
+        body = [chunk[k][1] for k in fit]
+        body = [c if len(c) == width else [*c, *[None] * (width - len(c))] for c in body]
+        where = [Location(file, chunk[k][0]) for k in fit]
+        table, bad = _table([start + k for k in fit], where, header, body, source.text)
+        tables += [table] if table is not None else []
+    odd = sorted((set(range(len(chunk))) - set(fit)) | {fit[j] for j in bad})
+    rows = [(start + k, Row(Location(file, chunk[k][0]), _cells(header, chunk[k][1]))) for k in odd]
+    return Batch(start, len(chunk), tables, rows)
+
+
+def _row_batch(start: int, rows: list[Row]) -> Batch:
+    """JSON rows: one table per set of keys (in order) that can be column names."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k, row in enumerate(rows):
+        groups.setdefault(tuple(row.cells), []).append(k)
+    tables: list[Table] = []
+    odd: list[int] = []
+    for names, ks in groups.items():
+        if "id" not in names or any(n in _ODD_NAMES or _column_name(n) != n for n in names):
+            odd += ks
+            continue
+        body = [list(rows[k].cells.values()) for k in ks]
+        where = [rows[k].where for k in ks]
+        table, bad = _table([start + k for k in ks], where, names, body, text=False)
+        tables += [table] if table is not None else []
+        odd += [ks[j] for j in bad]
+    return Batch(start, len(rows), tables, [(start + k, rows[k]) for k in sorted(odd)])
+
+
+def _column_name(name: Any) -> str:
+    """A cell name as a table column name (as tierlib.columnar reads column names)."""
+    text = str(name).strip()
+    return ALIASES.get(text, text)
+
+
+def _table(
+    index: list[int],
+    where: list[Location],
+    names: Sequence[str],
+    body: Sequence[Sequence[Any]],
+    text: bool,
+) -> tuple[Table | None, list[int]]:
+    """Rows with cells ``body[k]`` under ``names`` (``""``: no column) as a table, and the
+    positions in ``body`` of the rows left out: those with a cell that is not a plain value
+    (``text``: every cell is a str or None, so all are plain)."""
+    cols = list(zip(*body))
+    bad: set[int] = set()
+    for col in [] if text else cols:
+        if not _PLAIN.issuperset(map(type, col)):
+            bad.update(k for k, v in enumerate(col) if not _plain(v))
+    if bad:
+        keep = [k for k in range(len(body)) if k not in bad]
+        cols = [tuple(col[k] for k in keep) for col in cols]
+        index = [index[k] for k in keep]
+        where = [where[k] for k in keep]
+    if not index:
+        return None, sorted(bad)
+    columns = {name: _objects(col) for name, col in zip(names, cols) if name}
+    return Table(index, where, columns), sorted(bad)
+
+
+Identity = tuple[str, str, str, str, str, int | None]
+
+
+def identities(columns: Mapping[str, NDArray[Any]]) -> list[Identity]:
+    """Per row of a table's columns, the identity :func:`to_organization` gives it: id, name,
+    type, county, township and year (None also for a year cell it rejects)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+
+    def texts(name: str) -> list[str]:
+        col = columns.get(name)
+        if col is None:
+            return [""] * n
+        cells = col.tolist()
+        if not _TEXT.issuperset(map(type, cells)):  # True, 1 and 1.0 read differently
+            return list(map(_text, cells))
+        once = {v: _text(v) for v in set(cells)}
+        return list(map(once.__getitem__, cells))
+
+    def year(cell: Any) -> int | None:
+        try:
+            return _year(cell)
+        except ValueError:
+            return None
+
+    col = columns.get("year")
+    years = [None] * n if col is None else list(map(year, col.tolist()))
+    types = [t or "village" for t in texts("type")]
+    return list(zip(texts("id"), texts("name"), types, texts("county"), texts("township"), years))
+
+
+def _plain(value: Any) -> bool:
+    """Whether a cell reads the same in a column (tierlib.columnar reads NaN as empty)."""
+    if type(value) is float:
+        return value == value
+    return type(value) in _PLAIN
+
+
+def _objects(values: Sequence[Any]) -> NDArray[Any]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 RESULT_COLUMNS = (
@@ -232,6 +451,72 @@ RESULT_COLUMNS = (
 )
 
 
+class Outcome(NamedTuple):
+    """What a result record shows of one decided row: its decision without the trace."""
+
+    row: int
+    org_id: str
+    org_name: str
+    org_type: str
+    county: str
+    township: str
+    year: int | None
+    status: str
+    tier: str | None
+    score: Fraction | None
+    vetoes: tuple[str, ...]  # the decisive ones, then the undetermined ones, in rule-file order
+    flags: tuple[str, ...]
+    missing: tuple[str, ...]  # the missing facts, sorted
+
+    @classmethod
+    def of(cls, row: int, decision: Decision) -> Outcome:
+        d = decision
+        return cls(
+            row,
+            d.org_id,
+            d.org_name,
+            d.org_type,
+            d.county,
+            d.township,
+            d.year,
+            d.status,
+            d.tier,
+            d.score,
+            tuple(v.id for v in d.vetoes if v.decisive or not v.determined),
+            d.flags,
+            tuple(sorted({m.fact for m in d.missing})),
+        )
+
+    def record(self, labels: Mapping[str, str]) -> dict[str, Any]:
+        """The output record, with tier labels from ``labels``."""
+        return {
+            "row": self.row,
+            "id": self.org_id,
+            "name": self.org_name,
+            "type": self.org_type,
+            "county": self.county,
+            "township": self.township,
+            "year": self.year,
+            "status": self.status,
+            "tier": self.tier or "",
+            "tier_label": labels.get(self.tier or "", ""),
+            "score": "" if self.score is None else fmt_fraction(self.score, exact=True),
+            "vetoes": " ".join(self.vetoes),
+            "flags": " ".join(self.flags),
+            "missing": " ".join(self.missing),
+            "error": "",
+        }
+
+
+def error_record(row: int, problems: Iterable[Problem]) -> dict[str, Any]:
+    """The output record of a row that could not be evaluated."""
+    record: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "")
+    record.update(
+        row=row, status="error", error="; ".join(f"{p.code}: {p.message}" for p in problems)
+    )
+    return record
+
+
 def result_record(
     where: Location,
     decision: Decision | None,
@@ -241,33 +526,11 @@ def result_record(
     """One output row for a decision or an error."""
     if decision is None:
         assert error is not None
-        record: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "")
-        record.update(
-            row=where.line,
-            status="error",
-            error="; ".join(f"{p.code}: {p.message}" for p in error.problems),
-        )
-        return record
-    return {
-        "row": where.line,
-        "id": decision.org_id,
-        "name": decision.org_name,
-        "type": decision.org_type,
-        "county": decision.county,
-        "township": decision.township,
-        "year": decision.year,
-        "status": decision.status,
-        "tier": decision.tier or "",
-        "tier_label": labels.get(decision.tier or "", ""),
-        "score": "" if decision.score is None else fmt_fraction(decision.score, exact=True),
-        "vetoes": " ".join(v.id for v in decision.vetoes if v.decisive or not v.determined),
-        "flags": " ".join(decision.flags),
-        "missing": " ".join(sorted({m.fact for m in decision.missing})),
-        "error": "",
-    }
+        return error_record(where.line, error.problems)
+    return Outcome.of(where.line, decision).record(labels)
 
 
-def write_records(path: str | os.PathLike[str], records: Sequence[Mapping[str, Any]]) -> None:
+def write_records(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> None:
     """Write result records as CSV (UTF-8 with BOM), XLSX or JSON, by the file's suffix."""
     p = Path(path)
     suffix = p.suffix.lower()
@@ -288,7 +551,6 @@ def write_records(path: str | os.PathLike[str], records: Sequence[Mapping[str, A
         book.save(p)
     else:
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            for rec in records:
-                writer.writerow({c: rec.get(c, "") for c in RESULT_COLUMNS})
+            writer = csv.writer(fh)
+            writer.writerow(RESULT_COLUMNS)
+            writer.writerows([rec.get(c, "") for c in RESULT_COLUMNS] for rec in records)
