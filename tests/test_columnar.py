@@ -382,6 +382,22 @@ class TestDefaultScheme:
         res = evaluate_table(default, facts)
         assert_same_as_engine(default, res, 3)
 
+    def test_a_row_with_extra_cells_is_an_error_and_its_neighbours_are_decided(
+        self, default: Engine, tmp_path: Path
+    ) -> None:
+        """Streaming file rows: a row longer than the header is D102, as on the per-row path."""
+        path = tmp_path / "extra.csv"
+        path.write_text("id,name,type,has_venue\nA,x,village,true,EXTRA\nB,y,village,false\n")
+        parts = list(evaluate_stream(default, read_rows(path)))
+        errors = [(i, [p.code for p in ps]) for part in parts for i, ps in part.errors]
+        decided = [int(i) for part in parts for i in part.rows]
+        assert sorted([i for i, _ in errors] + decided) == [0, 1]
+        assert errors[0][0] == 0
+        assert "D102" in errors[0][1]
+        with pytest.raises(FactError) as per_row:
+            default.evaluate(to_organization(next(iter(read_rows(path)))))
+        assert errors[0][1] == [p.code for p in per_row.value.problems]
+
     def test_to_records_lists_every_input_row_in_order(self, default: Engine) -> None:
         """to_records: one record per input row (errors included), exact score text."""
         columns, rows = _county_columns(COUNTY_ERRORS)

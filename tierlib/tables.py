@@ -203,14 +203,12 @@ def to_organization(row: Row) -> Organization:
     """The organization in ``row``; raises FactError naming the row for unusable identity cells."""
     cells = dict(row.cells)
     problems = []
-    if "__invalid__" in cells:
+    # as columns of a table, these markers are None in the rows that do not carry them
+    if cells.pop("__invalid__", None) is not None:
         raise FactError([Problem("D101", "an organization must be an object", row.where)])
-    if "__extra__" in cells:
-        problems.append(
-            Problem(
-                "D102", f"{len(cells.pop('__extra__'))} more cells than header columns", row.where
-            )
-        )
+    extra = cells.pop("__extra__", None)
+    if extra is not None:
+        problems.append(Problem("D102", f"{len(extra)} more cells than header columns", row.where))
     org_id = _text(cells.pop("id", None))
     if not org_id:
         problems.append(Problem("D103", "the id cell is empty", row.where))
