@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tierlib import __version__
+from tierlib._batches import Table, identities, read_tables
 from tierlib._facts import is_missing
 from tierlib._load import check as check_file
 from tierlib._load import load
@@ -36,12 +37,9 @@ from tierlib.tables import (
     IDENTITY,
     Outcome,
     Row,
-    Table,
     count_rows,
     error_record,
-    identities,
     read_organizations,
-    read_tables,
     to_organization,
     write_records,
 )
