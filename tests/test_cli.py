@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from strategies import data_file_rows
 
+import tierlib._filerun
 import tierlib._yaml
 import tierlib.cli
 from tierlib import load
@@ -336,7 +337,7 @@ class TestEvaluatePaths:
         """A few thousand generated rows with bad and odd ones, decided in batches of 700:
         the same result file, messages and exit code; every row is a result or an error."""
         with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
-            mp.setattr(tierlib.cli, "BATCH_ROWS", 700)
+            mp.setattr(tierlib._filerun, "BATCH_ROWS", 700)
             data, output = Path(tmp) / "data.csv", Path(tmp) / "out.csv"
             _write_csv(data, records)
             _, out, _, content = assert_paths_agree(
@@ -398,7 +399,7 @@ class TestEvaluatePaths:
         data = tmp_path / "data.csv"
         _write_csv(data, [records[0], *body])
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(tierlib.cli, "BATCH_ROWS", 500)
+            mp.setattr(tierlib._filerun, "BATCH_ROWS", 500)
             code, out, err, _ = assert_paths_agree("evaluate", "--rules", DEFAULT, str(data))
         assert (code, out) == (1, "")
         assert err.startswith(f"error: {data}:1502: field larger than field limit")
@@ -430,7 +431,7 @@ class TestEvaluatePaths:
                 self.row[1] += rows
 
         monkeypatch.setattr(rich.progress, "Progress", Bar)
-        monkeypatch.setattr(tierlib.cli, "PROGRESS_MIN_ROWS", threshold)
+        monkeypatch.setattr(tierlib._filerun, "PROGRESS_MIN_ROWS", threshold)
         for extra in ([], ["--per-row"]):
             shown.clear()
             code = run(["evaluate", "--rules", DEFAULT, BROKEN, *extra], io.StringIO(), _Terminal())
