@@ -149,12 +149,16 @@ def rows_chunk(start: int, rows: Sequence[Mapping[str, Any]], where: Locate) -> 
 # ---------------------------------------------------------------- distinct values
 
 
+_TEXT_ONLY = frozenset({str, type(None)})
+
+
 def distinct(col: Column) -> tuple[I64, list[Any]]:
     """Codes into the list of distinct values (by type and value: True, 1 and 1.0 differ)."""
     items = col.tolist()
     index: dict[Any, int] = {}
     try:
-        if col.dtype.kind == "U":
+        # text and empty cells never compare equal across types: no (class, value) key needed
+        if col.dtype.kind == "U" or _TEXT_ONLY.issuperset(map(type, items)):
             codes = np.fromiter(
                 (index.setdefault(v, len(index)) for v in items), np.int64, len(items)
             )
