@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from tierlib import _ast, _expr, model
+from tierlib import _ast, _evaluate, model
 
 F0, F1 = Fraction(0), Fraction(1)
 
@@ -22,10 +22,10 @@ def _holds(expr, env):
         return None
     try:
         divisors = [n.right for n in _ast.nodes(expr) if isinstance(n, _ast.Arith) and n.op == "/"]
-        if any(_expr.evaluate(d, env) == 0 for d in divisors):
+        if any(_evaluate.evaluate(d, env) == 0 for d in divisors):
             return None
-        return _expr.evaluate(expr, env) is True
-    except (_expr.MissingValue, ZeroDivisionError):
+        return _evaluate.evaluate(expr, env) is True
+    except (_evaluate.MissingValue, ZeroDivisionError):
         return None
 
 

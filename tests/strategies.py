@@ -23,8 +23,10 @@ from tierlib._ast import (
     Ref,
     Str,
 )
-from tierlib._expr import MAX_DEPTH, MAX_LENGTH, Kind, to_text
+from tierlib._expr import MAX_DEPTH, MAX_LENGTH
 from tierlib._lexer import KEYWORDS
+from tierlib._typecheck import Kind
+from tierlib._unparse import to_text
 from tierlib.errors import Location
 
 # ---------------------------------------------------------------- condition expressions

@@ -16,7 +16,7 @@ from oracle import oracle
 from strategies import organization_facts
 
 import tierlib
-from tierlib import _ast, _expr
+from tierlib import _ast, _evaluate, _expr
 from tierlib._check import conditions
 from tierlib.columnar import STATUSES, evaluate_table
 from tierlib.decision import fmt
@@ -141,8 +141,8 @@ class TestOracle:
 
 def _safe(expr, env):
     try:
-        return _expr.evaluate(expr, env) is True
-    except (_expr.MissingValue, ZeroDivisionError):
+        return _evaluate.evaluate(expr, env) is True
+    except (_evaluate.MissingValue, ZeroDivisionError):
         return False
 
 

@@ -10,18 +10,10 @@ from hypothesis import strategies as st
 from strategies import exprs
 
 from tierlib._ast import Arith, BoolOp, Compare, Expr, In, Neg, Not, Num, Ref, Str, nodes
-from tierlib._expr import (
-    MAX_DEPTH,
-    MAX_LENGTH,
-    ExprError,
-    Kind,
-    MissingValue,
-    Value,
-    evaluate,
-    parse,
-    to_text,
-    typecheck,
-)
+from tierlib._evaluate import MissingValue, Value, evaluate
+from tierlib._expr import MAX_DEPTH, MAX_LENGTH, ExprError, parse
+from tierlib._typecheck import Kind, typecheck
+from tierlib._unparse import to_text
 from tierlib.errors import Location, Problem, RuleSetError
 
 START = Location("rules.yaml", 4, 7)

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from tierlib import _ast, model
-from tierlib._expr import Kind, typecheck
+from tierlib._typecheck import Kind, typecheck
 from tierlib._yaml import LDict, LList
 from tierlib.decision import fmt_fraction as fmt
 from tierlib.errors import Location, Problem, did_you_mean

@@ -220,7 +220,7 @@ def _on(conv: cattrs.Converter, target: Any, hook: Callable[[Any, Any], Any]) ->
 @functools.cache  # built once; read-only afterwards, so sharing it is thread-safe
 def make_converter() -> cattrs.Converter:
     """The converter used to load and dump rule sets (a new one per call: no global state)."""
-    from tierlib._expr import to_text
+    from tierlib._unparse import to_text
 
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(Fraction, lambda v, _: to_fraction(v))

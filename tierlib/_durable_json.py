@@ -51,7 +51,8 @@ from tierlib._ast import (
     nodes,
     refs,
 )
-from tierlib._expr import Kind, Value, evaluate
+from tierlib._evaluate import Value, evaluate
+from tierlib._typecheck import Kind
 from tierlib.errors import FactError, Location, Problem
 
 __all__ = [
