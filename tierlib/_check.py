@@ -1,57 +1,26 @@
 """Semantic checks of a structured rule set; every problem is collected, none raised.
 
 Structure (keys, types) was checked while structuring; here: references, sums, orderings,
-band coverage, condition names and kinds, and the limits of the matching engine.
+band coverage, condition names and kinds, and the limits of the matching engine. Each
+indicator's scoring method (its facts, items and bands) is checked in
+:mod:`tierlib._check_indicators`.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
 from tierlib import _ast, model
+from tierlib._check_indicators import check_indicator
 from tierlib._typecheck import Kind, typecheck
-from tierlib._yaml import LDict, LList
+from tierlib._where import Where
 from tierlib.decision import fmt_fraction as fmt
-from tierlib.errors import Location, Problem, did_you_mean
+from tierlib.errors import Problem, did_you_mean
 
 COMPUTED = ("score",)
-
-
-class _Where:
-    """Locations of values in the merged YAML tree by path, falling back to the nearest parent."""
-
-    def __init__(self, tree: Any, default: Location) -> None:
-        self.tree, self.default = tree, default
-
-    def __call__(self, *path: str | int) -> Location:
-        node, loc = self.tree, self.default
-        for step in path:
-            if isinstance(node, LDict) and isinstance(step, str) and step in node:
-                loc = node.value_locs.get(step, loc)
-                node = node[step]
-            elif isinstance(node, LList) and isinstance(step, int) and step < len(node):
-                loc = node.item_locs[step]
-                node = node[step]
-            else:
-                break
-        return getattr(node, "loc", loc) if not isinstance(node, LDict | LList) else loc
-
-    def key(self, *path: str | int) -> Location:
-        """Location of the last key of ``path`` itself (not its value)."""
-        *head, last = path
-        node = self.tree
-        for step in head:
-            if isinstance(node, LDict) and isinstance(step, str):
-                node = node.get(step)
-            elif isinstance(node, LList) and isinstance(step, int) and step < len(node):
-                node = node[step]
-        if isinstance(node, LDict) and isinstance(last, str) and last in node.key_locs:
-            return node.key_locs[last]
-        return self(*head)
 
 
 def symbols(rs: model.RuleSet, computed: bool) -> dict[str, Kind]:
@@ -66,14 +35,14 @@ def symbols(rs: model.RuleSet, computed: bool) -> dict[str, Kind]:
 
 def check_ruleset(rs: model.RuleSet, tree: Any) -> list[Problem]:
     """All semantic problems of ``rs``; ``tree`` is the YAML it came from (for locations)."""
-    where = _Where(tree, rs.scheme.loc)
+    where = Where(tree, rs.scheme.loc)
     out: list[Problem] = []
     out += _scheme(rs, where)
     out += _facts(rs, where)
     out += _duplicates(rs, where)
     out += _sums(rs, where)
     for i, ind in enumerate(rs.indicators):
-        out += _indicator(rs, ind, i, where)
+        out += check_indicator(rs, ind, i, where)
     out += _tiers(rs, where)
     out += _conditions(rs, where)
     out += _population(rs, where)
@@ -83,7 +52,7 @@ def check_ruleset(rs: model.RuleSet, tree: Any) -> list[Problem]:
     return out
 
 
-def _scheme(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _scheme(rs: model.RuleSet, where: Where) -> list[Problem]:
     out = []
     if rs.scheme.total <= 0:
         out.append(Problem("E115", "total must be positive", where("scheme", "total")))
@@ -104,7 +73,7 @@ def _scheme(rs: model.RuleSet, where: _Where) -> list[Problem]:
     return out
 
 
-def _facts(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _facts(rs: model.RuleSet, where: Where) -> list[Problem]:
     out = []
     for name, spec in rs.facts.items():
         if not name.isidentifier() or name in COMPUTED or name in ("dimension", "points"):
@@ -145,7 +114,7 @@ def _facts(rs: model.RuleSet, where: _Where) -> list[Problem]:
     return out
 
 
-def _duplicates(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _duplicates(rs: model.RuleSet, where: Where) -> list[Problem]:
     out = []
     sections: dict[str, Iterable[Any]] = {
         "dimensions": rs.dimensions,
@@ -185,7 +154,7 @@ def _duplicates(rs: model.RuleSet, where: _Where) -> list[Problem]:
     return out
 
 
-def _sums(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
     out = []
     dims = {d.id for d in rs.dimensions}
     per_dim: dict[str, Fraction] = {d: Fraction(0) for d in dims}
@@ -252,207 +221,7 @@ def _sums(rs: model.RuleSet, where: _Where) -> list[Problem]:
     return out
 
 
-def _fact_ref(rs: model.RuleSet, name: str, kind: str, loc: Location) -> list[Problem]:
-    spec = rs.facts.get(name)
-    if spec is None:
-        return [
-            Problem(
-                "E310",
-                f"unknown fact {name!r}",
-                loc,
-                did_you_mean(name, rs.facts) or "declare it under facts:",
-            )
-        ]
-    if spec.kind != kind:
-        return [Problem("E311", f"fact {name!r} is a {spec.kind}, a {kind} is needed here", loc)]
-    return []
-
-
-def _indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: _Where) -> list[Problem]:
-    at = ("indicators", i)
-    methods = [m for m in model.METHODS if getattr(ind, m) is not None]
-    if len(methods) != 1:
-        msg = (
-            "has no scoring method"
-            if not methods
-            else f"has {len(methods)} scoring methods ({', '.join(methods)})"
-        )
-        return [
-            Problem(
-                "E114",
-                f"indicator {ind.id!r} {msg}",
-                where(*at),
-                f"use exactly one of: {', '.join(model.METHODS)}",
-            )
-        ]
-    out: list[Problem] = []
-    if ind.linear is not None:
-        out += _fact_ref(rs, ind.linear.fact, "number", where(*at, "linear", "fact"))
-        if ind.linear.floor == ind.linear.target:
-            out.append(
-                Problem(
-                    "E129", "linear: floor and target must differ", where(*at, "linear", "target")
-                )
-            )
-    if ind.per_unit is not None:
-        out += _fact_ref(rs, ind.per_unit.fact, "number", where(*at, "per_unit", "fact"))
-        if ind.per_unit.points <= 0:
-            out.append(
-                Problem(
-                    "E115", "per_unit: points must be positive", where(*at, "per_unit", "points")
-                )
-            )
-    if ind.assessed is not None:
-        out += _fact_ref(rs, ind.assessed.fact, "number", where(*at, "assessed", "fact"))
-    for method in ("checklist", "deductions"):
-        items = getattr(ind, method)
-        if items is None:
-            continue
-        if not items:
-            out.append(Problem("E112", f"{method} needs at least one item", where(*at, method)))
-        for j, item in enumerate(items):
-            loc = where(*at, method, j)
-            if item.points <= 0:
-                out.append(
-                    Problem("E115", "item points must be positive", where(*at, method, j, "points"))
-                )
-            if item.per is not None:
-                out += _fact_ref(rs, item.per, "number", where(*at, method, j, "per"))
-            elif item.when is None:
-                out += _fact_ref(rs, item.id, "boolean", where(*at, method, j, "id"))
-            del loc
-        total = sum((item.points for item in items), Fraction(0))
-        if method == "checklist" and all(it.per is None for it in items) and total != ind.max:
-            out.append(
-                Problem(
-                    "E130",
-                    f"checklist items add up to {fmt(total)}, but max is {fmt(ind.max)}",
-                    where(*at, "max"),
-                )
-            )
-    if ind.bands is not None:
-        out += _bands(rs, ind, at, where)
-    return out
-
-
-def _bands(
-    rs: model.RuleSet, ind: model.Indicator, at: tuple[str | int, ...], where: _Where
-) -> list[Problem]:
-    assert ind.bands is not None
-    spec = ind.bands
-    out = _fact_ref(rs, spec.fact, "number", where(*at, "bands", "fact"))
-    if not spec.bands:
-        return [*out, Problem("E112", "bands needs at least one band", where(*at, "bands"))]
-    ranged: list[tuple[int, model.Band]] = []
-    for j, band in enumerate(spec.bands):
-        bat = (*at, "bands", "bands", j)
-        low, high = band.points
-        if not (0 <= low <= ind.max and 0 <= high <= ind.max) or low > high:
-            out.append(
-                Problem(
-                    "E119",
-                    f"band points {fmt(low)}–{fmt(high)} must lie within 0–{fmt(ind.max)}, low first",
-                    where(*bat, "points"),
-                )
-            )
-        if band.range == model.Bound() and band.when is None:
-            out.append(
-                Problem(
-                    "E125", "a band needs a range (以上/低于/…) or a when: condition", where(*bat)
-                )
-            )
-        lo, hi = band.range.lower, band.range.upper
-        if low != high and lo is not None and hi is not None and lo[0] == hi[0]:
-            out.append(
-                Problem(
-                    "E125",
-                    "a band with a points range needs a range wider than one value",
-                    where(*bat, "points"),
-                    "give a fixed number of points",
-                )
-            )
-        if low != high and (lo is None or hi is None):
-            out.append(
-                Problem(
-                    "E125",
-                    "a band with a points range needs both a lower and an upper bound",
-                    where(*bat, "points"),
-                    "give a fixed number of points, or both bounds",
-                )
-            )
-        if (
-            lo is not None
-            and hi is not None
-            and (lo[0] > hi[0] or (lo[0] == hi[0] and not (lo[1] and hi[1])))
-        ):
-            out.append(Problem("E125", "the band's range is empty", where(*bat)))
-        elif band.range != model.Bound():
-            ranged.append((j, band))
-    out += _coverage(ranged, spec, at, where)
-    if spec.otherwise is not None and not 0 <= spec.otherwise <= ind.max:
-        out.append(
-            Problem(
-                "E119",
-                f"otherwise: points must lie within 0–{fmt(ind.max)}",
-                where(*at, "bands", "otherwise"),
-            )
-        )
-    return out
-
-
-def _coverage(
-    ranged: list[tuple[int, model.Band]],
-    spec: model.Bands,
-    at: tuple[str | int, ...],
-    where: _Where,
-) -> list[Problem]:
-    """Gaps (no band) and overlaps (two bands) between consecutive ranged bands."""
-    out: list[Problem] = []
-
-    def start(b: model.Band) -> tuple[Fraction | None, int]:
-        lo = b.range.lower
-        return (None, 0) if lo is None else (lo[0], 0 if lo[1] else 1)
-
-    order = sorted(
-        ranged, key=lambda jb: (start(jb[1])[0] is not None, start(jb[1])[0] or 0, start(jb[1])[1])
-    )
-    for (_, a), (j, b) in itertools.pairwise(order):
-        a_hi, b_lo = a.range.upper, b.range.lower
-        bat = (*at, "bands", "bands", j)
-        if a_hi is None or b_lo is None:
-            if spec.match == "first":
-                out.append(
-                    Problem(
-                        "E124",
-                        "bands overlap: two bands are open on the same side",
-                        where(*bat),
-                        "give each band both bounds, or use match: highest",
-                    )
-                )
-            continue
-        if a_hi[0] > b_lo[0] or (a_hi[0] == b_lo[0] and a_hi[1] and b_lo[1]):
-            if spec.match == "first":
-                out.append(
-                    Problem(
-                        "E124",
-                        f"bands overlap at {fmt(b_lo[0])}",
-                        where(*bat),
-                        "one side of a shared boundary should use 低于/below, the other 以上/at_least",
-                    )
-                )
-        elif (a_hi[0] < b_lo[0] or (not a_hi[1] and not b_lo[1])) and spec.otherwise is None:
-            out.append(
-                Problem(
-                    "E123",
-                    f"gap between bands: {fmt(a_hi[0])} to {fmt(b_lo[0])} has no band",
-                    where(*bat),
-                    "close the gap, or give otherwise: points",
-                )
-            )
-    return out
-
-
-def _tiers(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _tiers(rs: model.RuleSet, where: Where) -> list[Problem]:
     out = []
     ids = {t.id for t in rs.tiers}
     prev: tuple[Fraction, int] | None = None
@@ -529,7 +298,7 @@ def conditions(rs: model.RuleSet) -> list[tuple[str, _ast.Expr, bool]]:
     return out
 
 
-def _conditions(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _conditions(rs: model.RuleSet, where: Where) -> list[Problem]:
     plain, full = symbols(rs, computed=False), symbols(rs, computed=True)
     out: list[Problem] = []
     for rule_id, expr, computed in conditions(rs):
@@ -550,7 +319,7 @@ def _conditions(rs: model.RuleSet, where: _Where) -> list[Problem]:
     return out
 
 
-def _population(rs: model.RuleSet, where: _Where) -> list[Problem]:
+def _population(rs: model.RuleSet, where: Where) -> list[Problem]:
     out = []
     ids = {t.id for t in rs.tiers}
     for i, q in enumerate(rs.quotas):
@@ -592,7 +361,7 @@ def _population(rs: model.RuleSet, where: _Where) -> list[Problem]:
     return out
 
 
-def _tier_list(names: Iterable[str], ids: set[str], where: _Where, *at: str | int) -> list[Problem]:
+def _tier_list(names: Iterable[str], ids: set[str], where: Where, *at: str | int) -> list[Problem]:
     return [
         Problem("E128", f"unknown tier {name!r}", where(*at, k), did_you_mean(name, ids))
         for k, name in enumerate(names)
