@@ -10,6 +10,7 @@ refuse its values; the caller re-evaluates slow rows with :meth:`Engine.evaluate
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -59,6 +60,7 @@ class Plan:
         rs = self.rs = ruleset
         self.kinds = symbols(rs, computed=True)
         self.intern: dict[str, int] = {}
+        self._lock = threading.Lock()
         self.k_hint: dict[str, int] = {}
         self.inputs = {ind.id: tuple(_score.inputs_of(ind)) for ind in rs.indicators}
         rules = conditions(rs)
@@ -90,7 +92,12 @@ class Plan:
         self.known = frozenset(IDENTITY) | frozenset(rs.facts)
 
     def code(self, text: str) -> int:
-        return self.intern.setdefault(text, len(self.intern))
+        """The number of ``text`` in this plan's table (threads share the plan)."""
+        got = self.intern.get(text)
+        if got is None:
+            with self._lock:
+                got = self.intern.setdefault(text, len(self.intern))
+        return got
 
 
 class Out:
@@ -165,7 +172,7 @@ def _facts(plan: Plan, ctx: Ctx, chunk: Chunk, nan_missing: bool, slow: Mask) ->
         elif spec.kind == "boolean":
             fact = boolean_fact(col, nan_missing)
         else:
-            fact = string_fact(col, spec, plan.intern, nan_missing)
+            fact = string_fact(col, spec, plan.code, nan_missing)
         slow |= fact.slow
         env[name] = (fact.value, fact.missing)
     allowed = rs.scheme.org_types

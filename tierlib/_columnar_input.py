@@ -354,8 +354,9 @@ def boolean_fact(col: Column, nan_missing: bool) -> Fact:
 
 
 def string_fact(
-    col: Column, spec: model.FactSpec, intern: dict[str, int], nan_missing: bool
+    col: Column, spec: model.FactSpec, code: Callable[[str], int], nan_missing: bool
 ) -> Fact:
+    """A text column as codes: ``code`` numbers each distinct text (the plan's table)."""
     n = len(col)
     if col.dtype.kind not in "UO":  # numbers or booleans where text is expected: F103
         return Fact(np.zeros(n, np.int64), np.zeros(n, np.bool_), np.ones(n, np.bool_))
@@ -363,7 +364,7 @@ def string_fact(
     def convert(v: Any) -> tuple[int, bool]:
         text = _coerce(v, spec)
         assert isinstance(text, str)
-        return intern.setdefault(text, len(intern)), len(text) > LONG_TEXT
+        return code(text), len(text) > LONG_TEXT
 
     return _per_value(col, nan_missing, convert, np.int64, -1)
 

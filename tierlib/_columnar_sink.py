@@ -1,13 +1,18 @@
 """Output columns of tierlib.columnar: exact number columns and the per-chunk writer.
 
-:class:`_Sink` holds the full-length result columns of a table (or of one streamed chunk): it
+:class:`Sink` holds the full-length result columns of a table (or of one streamed chunk): it
 writes the vectorized results of a chunk into its rows, then has ``Engine.evaluate`` decide
 the rows the fast path did not vouch for, writing their decisions in place (or recording
-their problems as errors).
+their problems as errors). Chunks may be decided by several threads at once: each writes
+only its own rows, and a column whose storage changes (wider numerators, a denominator per
+row) changes under that column's lock.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from typing import Any
 
@@ -70,6 +75,7 @@ class ExactBuf:
         self.num: NDArray[Any] = np.zeros(n, dtype=np.int32)  # widened when a value needs it
         self.den: NDArray[Any] | None = None
         self.uniform: int | None = None
+        self._lock = threading.Lock()
 
     def _widen(self, bound: int) -> None:
         """Make the numerators int64 (from int32) if a value up to ``bound`` may come."""
@@ -77,6 +83,10 @@ class ExactBuf:
             self.num = self.num.astype(np.int64)
 
     def put(self, lo: int, hi: int, r: Rat, known: Mask | None) -> None:
+        with self._lock:
+            self._put(lo, hi, r, known)
+
+    def _put(self, lo: int, hi: int, r: Rat, known: Mask | None) -> None:
         num, den = r.num, r.den
         if isinstance(num, int) and abs(num) > INT64_MAX:  # rows all slow; rewritten later
             num = 0
@@ -98,6 +108,10 @@ class ExactBuf:
         self.den[lo:hi] = np.where(known, den, 0) if known is not None and partial else den
 
     def set(self, j: int, x: Fraction | None) -> None:
+        with self._lock:
+            self._set(j, x)
+
+    def _set(self, j: int, x: Fraction | None) -> None:
         a, b = (0, 0) if x is None else (x.numerator, x.denominator)
         self._widen(abs(a))
         if self.num.dtype != object and (abs(a) > INT64_MAX or b > INT64_MAX):
@@ -156,10 +170,25 @@ class Sink:
 
     def put(self, chunk: Chunk, nan_missing: bool) -> None:
         """Decide ``chunk`` into its rows: vectorized, then the slow rows by the engine."""
+        self.put_all([chunk], nan_missing, 1)
+
+    def put_all(self, chunks: Iterable[Chunk], nan_missing: bool, workers: int) -> None:
+        """Decide consecutive ``chunks``, ``workers`` threads at once; errors keep row order."""
+        todo = list(chunks)
+        self.chunks.extend(todo)
+        if workers <= 1 or len(todo) <= 1:
+            for chunk in todo:
+                self.errors.extend(self._decide(chunk, nan_missing))
+            return
+        with ThreadPoolExecutor(min(workers, len(todo))) as pool:
+            for errors in pool.map(lambda c: self._decide(c, nan_missing), todo):
+                self.errors.extend(errors)
+
+    def _decide(self, chunk: Chunk, nan_missing: bool) -> list[tuple[int, list[Problem]]]:
         out, ctx = run(self.plan, chunk, nan_missing)
         lo = chunk.start - self.offset
         hi = lo + chunk.n
-        self.chunks.append(chunk)
+        errors: list[tuple[int, list[Problem]]] = []
         self.status[lo:hi] = out.status
         self.tier[lo:hi] = out.tier
         self.score_tier[lo:hi] = out.score_tier
@@ -186,10 +215,11 @@ class Sink:
             try:
                 decision = self.engine.evaluate(chunk.organization(j), chunk.where(j))
             except FactError as exc:
-                self.errors.append((chunk.start + j, list(exc.problems)))
+                errors.append((chunk.start + j, list(exc.problems)))
                 self.failed[lo + j] = True
                 continue
             self._write(lo + j, decision)
+        return errors
 
     def _write(self, j: int, d: Decision) -> None:
         index = self.plan.tier_index

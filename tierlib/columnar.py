@@ -45,6 +45,8 @@ holds exactly when the expression is true.
 from __future__ import annotations
 
 import bisect
+import os
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -73,6 +75,7 @@ __all__ = ["STATUSES", "Exact", "TableResult", "evaluate_stream", "evaluate_tabl
 
 STATUSES = ("rated", "unrated", "pending")
 _PLANS: weakref.WeakKeyDictionary[Engine, Plan] = weakref.WeakKeyDictionary()
+_PLANS_LOCK = threading.Lock()
 
 Where = Callable[[int], "Location | None"]
 
@@ -82,7 +85,10 @@ def _plan(engine: Engine) -> Plan:
         raise EngineError("the engine is closed")
     plan = _PLANS.get(engine)
     if plan is None:
-        plan = _PLANS[engine] = Plan(engine.ruleset)
+        with _PLANS_LOCK:  # one plan per engine, so that threads share its text codes
+            plan = _PLANS.get(engine)
+            if plan is None:
+                plan = _PLANS[engine] = Plan(engine.ruleset)
     return plan
 
 
@@ -243,6 +249,7 @@ def evaluate_table(
     *,
     chunk_size: int = 65536,
     where: str | Sequence[Location] = "<table>",
+    workers: int | None = None,
 ) -> TableResult:
     """Decide every row of ``data`` (columns, a DataFrame, an Arrow table or organizations).
 
@@ -250,16 +257,21 @@ def evaluate_table(
     or ``where[i]`` when a sequence of locations is given. Organizations are located as the
     engine locates them by default (``org <id>``) and keep their values as given (a NaN fact
     is F103, as for ``Engine.evaluate``); in tables, NaN and blank cells are missing.
+
+    Chunks of ``chunk_size`` rows are decided by ``workers`` threads at once (default: one
+    per CPU this process may use, at most 4); the result does not depend on ``workers``.
     """
     plan = _plan(engine)
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be positive")
+    threads = _default_workers() if workers is None else workers
     columns = table_columns(data)
     if columns is not None:
         locate = _where(where)
         sink = Sink(engine, plan, 0, len(columns["id"]))
-        for chunk in table_chunks(columns, chunk_size, locate):
-            sink.put(chunk, True)
+        sink.put_all(table_chunks(columns, chunk_size, locate), True, threads)
         return TableResult(engine, sink)
     orgs = list(data)
     odd = next((o for o in orgs if not isinstance(o, Organization)), None)
@@ -269,9 +281,21 @@ def evaluate_table(
             "(use evaluate_stream for rows)"
         )
     sink = Sink(engine, plan, 0, len(orgs))
-    for lo in range(0, len(orgs), chunk_size):
-        sink.put(org_chunk(lo, orgs[lo : lo + chunk_size], _nowhere, engine.ruleset.facts), False)
+    names = engine.ruleset.facts
+    parts = (
+        org_chunk(lo, orgs[lo : lo + chunk_size], _nowhere, names)
+        for lo in range(0, len(orgs), chunk_size)
+    )
+    sink.put_all(parts, False, threads)
     return TableResult(engine, sink)
+
+
+def _default_workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
 
 
 def _nowhere(i: int) -> Location | None:

@@ -1,0 +1,110 @@
+"""evaluate_table over several threads: the same columns and errors whatever the thread count."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_columnar import DEFAULT, synthetic_default_table
+
+from tierlib._columnar_eval import Plan
+from tierlib._load import load
+from tierlib.columnar import TableResult, evaluate_table
+from tierlib.engine import Engine
+from tierlib.tables import read_rows
+
+COUNTY_ERRORS = Path(__file__).resolve().parent.parent / "examples" / "county_with_errors.csv"
+
+
+@pytest.fixture(scope="module")
+def default() -> Any:
+    with Engine(load(DEFAULT)) as engine:
+        yield engine
+
+
+def columns_of(res: TableResult) -> dict[str, Any]:
+    """Every output column of a result, as plain lists (numerators as exact fractions)."""
+    out: dict[str, Any] = {
+        "rows": res.rows.tolist(),
+        "ids": res.ids.tolist(),
+        "status": res.status.tolist(),
+        "tier": res.tier.tolist(),
+        "score_tier": res.score_tier.tolist(),
+        "exact_path": res.exact_path.tolist(),
+        "errors": res.errors,
+    }
+    exact = {"score": res.score, "raw_score": res.raw_score}
+    exact |= {f"dimension.{k}": c for k, c in res.dimensions.items()}
+    exact |= {f"points.{k}": c for k, c in res.points.items()}
+    for name, col in exact.items():
+        out[name] = [col.fraction(k) for k in range(len(col))]
+    for kind in ("vetoes", "undetermined", "decisive", "flags", "missing"):
+        for name, mask in getattr(res, kind).items():
+            out[f"{kind}.{name}"] = mask.tolist()
+    return out
+
+
+def test_the_thread_count_never_changes_a_result(default: Engine) -> None:
+    """Typed columns in chunks of 97 rows: 1, 2 and 5 threads give identical columns."""
+    cols = synthetic_default_table(np.random.default_rng(7), 3000)
+    cols["satisfaction"][::41] = 0.1 + 0.2  # 17 digits: those rows take the exact path
+    one = columns_of(evaluate_table(default, cols, chunk_size=97, workers=1))
+    assert any(one["exact_path"])
+    for workers in (2, 5):
+        assert columns_of(evaluate_table(default, cols, chunk_size=97, workers=workers)) == one
+
+
+@pytest.mark.skipif(not COUNTY_ERRORS.exists(), reason="examples/county_with_errors.csv missing")
+def test_errors_keep_row_order_when_chunks_run_in_threads(default: Engine) -> None:
+    """Text cells with bad rows, 3 rows per chunk over 4 threads: errors in row order, none lost."""
+    rows = read_rows(COUNTY_ERRORS)
+    names = list(dict.fromkeys(k for r in rows for k in r.cells))
+    table = {k: [r.cells.get(k) for r in rows] for k in names}
+    where = [r.where for r in rows]
+    one = evaluate_table(default, table, chunk_size=3, where=where, workers=1)
+    four = evaluate_table(default, table, chunk_size=3, where=where, workers=4)
+    assert one.errors
+    assert [i for i, _ in four.errors] == sorted(i for i, _ in four.errors)
+    assert len(four) == len(rows)
+    assert columns_of(four) == columns_of(one)
+
+
+def test_organizations_are_decided_the_same_by_several_threads(default: Engine) -> None:
+    cols = synthetic_default_table(np.random.default_rng(11), 400)
+    res = evaluate_table(default, cols, workers=1)
+    orgs = [res.organization(i) for i in range(len(res))]
+    one = columns_of(evaluate_table(default, orgs, chunk_size=16, workers=1))
+    assert columns_of(evaluate_table(default, orgs, chunk_size=16, workers=3)) == one
+
+
+def test_threads_sharing_a_plan_never_give_two_texts_one_code() -> None:
+    """The plan numbers texts for every thread deciding with it: codes stay one per text."""
+    plan = Plan(load(DEFAULT))
+    barrier = threading.Barrier(8)
+    got: list[dict[str, int]] = [{} for _ in range(8)]
+
+    def work(t: int) -> None:
+        barrier.wait()
+        for i in range(2000):
+            text = f"text {(i * 7 + t) % 3000}"
+            got[t][text] = plan.code(text)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    merged: dict[str, int] = {}
+    for seen in got:
+        for text, code in seen.items():
+            assert merged.setdefault(text, code) == code
+    assert len(set(merged.values())) == len(merged)
+    assert sorted(plan.intern.values()) == list(range(len(plan.intern)))
+
+
+def test_workers_must_be_positive(default: Engine) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        evaluate_table(default, {"id": ["a"]}, workers=0)
