@@ -183,7 +183,10 @@ def _facts(plan: Plan, ctx: Ctx, chunk: Chunk, nan_missing: bool, slow: Mask) ->
         if allowed:
             slow |= ~_member(cols["type"], allowed)
         return env
-    if any(name not in plan.known for name in cols):
+    if chunk.rows is not None:  # row mappings: the rows with a key that is no fact (F111)
+        known = plan.known.issuperset
+        slow |= np.fromiter((not known(row) for row in chunk.rows), np.bool_, n)
+    elif any(name not in plan.known for name in cols):
         slow |= True  # every row has an unknown fact (F111)
     raw = cols["id"]
     if raw.dtype.kind == "U":  # an empty or blank id (D103); blank-looking rows go slow

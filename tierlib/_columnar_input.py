@@ -3,8 +3,9 @@
 A chunk is up to ``chunk_size`` rows of one source (a mapping of columns, a DataFrame-like or
 Arrow-like table, row mappings, :class:`tierlib.tables.Row` objects or organizations). Row
 ``j`` of a chunk always has an :class:`~tierlib.model.Organization` built exactly as
-:func:`tierlib.tables.to_organization` builds it from the row's cells (NaN cells read as
-empty), so the exact per-row path sees what the CLI would.
+:func:`tierlib.tables.to_organization` builds it from the row's cells (in tables of columns
+NaN cells read as empty; row mappings are kept and read as they are), so the exact per-row
+path sees what the CLI would.
 
 Coercion follows :mod:`tierlib._facts` exactly: text and objects go through its own functions
 (once per distinct value); typed numpy columns are converted with vectorized rules that are
@@ -39,7 +40,12 @@ _KS = (0, 1, 2, 3, 4, 6, 9, 12, 15)
 
 
 class Chunk:
-    """Up to ``chunk_size`` consecutive rows of a source; ``start`` is the first row's index."""
+    """Up to ``chunk_size`` consecutive rows of a source; ``start`` is the first row's index.
+
+    ``orgs`` holds the organizations of a chunk of organizations, ``rows`` the cells of a
+    chunk of row mappings (its rows are those cells exactly; ``columns`` only serve the
+    vectorized path).
+    """
 
     def __init__(
         self,
@@ -48,8 +54,10 @@ class Chunk:
         n: int,
         where: Locate,
         orgs: Sequence[model.Organization] | None = None,
+        rows: Sequence[Mapping[Any, Any]] | None = None,
     ) -> None:
-        self.start, self.n, self.columns, self._where, self.orgs = start, n, columns, where, orgs
+        self.start, self.n, self.columns, self._where = start, n, columns, where
+        self.orgs, self.rows = orgs, rows
 
     def where(self, j: int) -> Location | None:
         return self._where(self.start + j)
@@ -58,8 +66,11 @@ class Chunk:
         """Row ``j`` as an organization; raises FactError for an unusable id or year."""
         if self.orgs is not None:
             return self.orgs[j]
+        where = self.where(j) or Location("<table>")
+        if self.rows is not None:
+            return to_organization(Row(where, self.rows[j]))
         cells = {name: _py(col[j]) for name, col in self.columns.items()}
-        return to_organization(Row(self.where(j) or Location("<table>"), cells))
+        return to_organization(Row(where, cells))
 
 
 def _py(value: Any) -> Any:
@@ -132,18 +143,31 @@ def org_chunk(
     return Chunk(start, cols, len(orgs), where, orgs)
 
 
-def rows_chunk(start: int, rows: Sequence[Mapping[str, Any]], where: Locate) -> Chunk:
-    """A chunk of row mappings (cells by column name), as a table."""
-    names: dict[str, None] = {}
+def rows_chunk(start: int, rows: Sequence[Mapping[Any, Any]], where: Locate) -> Chunk:
+    """A chunk of row mappings (cells by column name), as a table.
+
+    Each row means what :func:`tierlib.tables.to_organization` makes of it: keys are not
+    renamed (``编号`` is not ``id`` there), and a NaN cell is a value, not an empty cell. The
+    id and type columns hold the text it reads (NaN: ``"nan"``), a NaN year the text
+    ``"nan"`` (which it rejects, as it rejects NaN). Fact columns are read with
+    ``nan_missing=False``; rows with a key that is not a fact are left to the engine (F111).
+    """
+    names: dict[Any, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
-    cols = {}
-    for name in names:
-        key = normalize_name(name)
-        cols[key] = _object_array(row.get(name) for row in rows)
-    if "id" not in cols:
-        cols["id"] = _object_array(None for _ in rows)
-    return Chunk(start, cols, len(rows), where)
+    cols = {name: _object_array(row.get(name) for row in rows) for name in names}
+    for name in ("id", "type"):
+        cells = cols.get(name)
+        cols[name] = _object_array(map(_text, [None] * len(rows) if cells is None else cells))
+    years = cols.get("year")
+    if years is not None:
+        cols["year"] = _object_array("nan" if _is_nan(v) else v for v in years)
+    return Chunk(start, cols, len(rows), where, rows=rows)
+
+
+def _is_nan(value: Any) -> bool:
+    """Whether a cell is a NaN (a float, or a numpy floating scalar)."""
+    return isinstance(value, float | np.floating) and math.isnan(value)
 
 
 # ---------------------------------------------------------------- distinct values

@@ -9,7 +9,9 @@ fact), a pandas DataFrame, a pyarrow Table, or an iterable of
 one :class:`TableResult` per chunk, so memory stays flat however many rows come.
 
 Row ``i`` means the organization :func:`tierlib.tables.to_organization` makes of its cells
-(NaN cells read as empty), and its result is by definition ``engine.evaluate(org_i)``:
+(in a table of columns NaN cells read as empty; a row mapping is read exactly as
+``to_organization`` reads it: keys as given, NaN a value that is no number), and its result
+is by definition ``engine.evaluate(org_i)``:
 ``result.decision(i)`` re-runs exactly that, and the columns agree with it row by row (status,
 tier, score, raw score, dimension subtotals, points, vetoes, flags, missing inputs).
 
@@ -317,6 +319,11 @@ def evaluate_stream(
     ``where``), row mappings (cells by column name; located as ``Location(where, i + 1)``) or
     whole tables (a mapping of columns, a DataFrame, an Arrow table), which are split into
     chunks. Row indices count every row seen so far, so they are global across chunks.
+
+    Rows and row mappings give what the per-row path gives — ``Engine.evaluate`` of
+    :func:`tierlib.tables.to_organization` of the row: their keys are not renamed (``编号`` is
+    an unknown fact there, F111, and the id is then empty, D103), a NaN value is F103, and
+    only the rows with an unknown key are F111 errors.
     """
     plan = _plan(engine)
     if chunk_size < 1:
@@ -338,7 +345,7 @@ def evaluate_stream(
             for k, b in enumerate(batch)
         ]
         cells = [b.cells if isinstance(b, Row) else b for b in batch]
-        return _single(engine, plan, rows_chunk(first, cells, lambda i: locs[i - first]), True)
+        return _single(engine, plan, rows_chunk(first, cells, lambda i: locs[i - first]), False)
 
     for item in rows:
         table = (

@@ -1,0 +1,183 @@
+"""tierlib.columnar on row mappings: every row decided as the per-row path decides it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_columnar import _good_village, actual, expected
+
+from tierlib._load import load
+from tierlib.columnar import evaluate_stream
+from tierlib.decision import Decision
+from tierlib.engine import Engine
+from tierlib.errors import FactError, Location, Problem
+from tierlib.tables import IDENTITY, Row, to_organization
+
+DEFAULT = Path(__file__).resolve().parent.parent / "rules" / "default.yaml"
+WHERE = "<rows>"
+
+
+@pytest.fixture(scope="module")
+def default() -> Engine:
+    with Engine(load(DEFAULT)) as engine:
+        yield engine
+
+
+def per_row(engine: Engine, cells: Mapping[Any, Any], i: int) -> Decision | list[Problem]:
+    """Row ``i`` as the per-row path decides it: to_organization, then Engine.evaluate."""
+    where = Location(WHERE, i + 1)
+    try:
+        return engine.evaluate(to_organization(Row(where, cells)), where)
+    except FactError as exc:
+        return list(exc.problems)
+
+
+def stream(
+    engine: Engine, rows: Sequence[Mapping[Any, Any]], chunk_size: int = 65536
+) -> dict[int, dict[str, Any] | list[Problem]]:
+    """Every row's columns (in the shape of ``expected``) or problems, from evaluate_stream."""
+    out: dict[int, dict[str, Any] | list[Problem]] = {}
+    for part in evaluate_stream(engine, rows, chunk_size, where=WHERE):
+        for k, i in enumerate(part.rows.tolist()):
+            out[i] = actual(part, k)
+        out.update(part.errors)
+    assert sorted(out) == list(range(len(rows)))
+    return out
+
+
+def assert_rows_match_per_row(
+    engine: Engine, rows: Sequence[Mapping[Any, Any]], chunk_size: int = 65536
+) -> dict[int, dict[str, Any] | list[Problem]]:
+    """evaluate_stream gives every row the per-row path's decision or problems."""
+    got = stream(engine, rows, chunk_size)
+    for i, cells in enumerate(rows):
+        want = per_row(engine, cells, i)
+        assert got[i] == (want if isinstance(want, list) else expected(want)), (i, cells)
+    return got
+
+
+def _village(org_id: str, **changes: Any) -> dict[str, Any]:
+    return {**_good_village(), "id": org_id, **changes}
+
+
+def _codes(got: dict[str, Any] | list[Problem]) -> list[str]:
+    assert isinstance(got, list), got
+    return [p.code for p in got]
+
+
+def _decided(got: dict[str, Any] | list[Problem]) -> dict[str, Any]:
+    assert isinstance(got, dict), got
+    return got
+
+
+class TestUnknownKeys:
+    def test_only_the_row_with_an_unknown_key_is_an_f111_error(self, default: Engine) -> None:
+        """One row with an unknown key among good ones: F111 for it, its neighbours decided."""
+        rows = [_village("A"), _village("B", bogus_fact="1"), _village("C")]
+        got = assert_rows_match_per_row(default, rows)
+        assert _codes(got[1]) == ["F111"]
+        assert [_decided(got[i])["status"] for i in (0, 2)] == ["rated", "rated"]
+
+    def test_an_unknown_key_with_an_empty_value_is_still_f111(self, default: Engine) -> None:
+        """The per-row path flags an unknown key whatever its value, None included."""
+        rows = [_village("A", bogus_fact=None), _village("B")]
+        got = assert_rows_match_per_row(default, rows)
+        assert _codes(got[0]) == ["F111"]
+
+
+class TestAliasedKeys:
+    @pytest.mark.parametrize("key", ["编号", " id", "ID"])
+    def test_an_aliased_id_key_is_not_the_id(self, default: Engine, key: str) -> None:
+        """编号 and spaced or capitalised id keys are not renamed: the id is empty (D103)."""
+        cells = _village("A")
+        cells[key] = cells.pop("id")
+        got = assert_rows_match_per_row(default, [cells])
+        assert _codes(got[0]) == ["D103"]
+
+    @pytest.mark.parametrize(
+        ("key", "value"), [("年度", "2024"), ("名称", "柳树湾村"), ("县", "x")]
+    )
+    def test_an_aliased_identity_key_is_an_unknown_fact(
+        self, default: Engine, key: str, value: str
+    ) -> None:
+        """年度, 名称, 县 … in a row mapping are unknown facts (F111), as on the per-row path."""
+        got = assert_rows_match_per_row(default, [_village("A", **{key: value}), _village("B")])
+        assert _codes(got[0]) == ["F111"]
+        assert _decided(got[1])["status"] == "rated"
+
+
+class TestNaN:
+    @pytest.mark.parametrize("fact", ["income_per_capita", "road_hardened", "satisfaction"])
+    def test_nan_in_a_fact_is_f103(self, default: Engine, fact: str) -> None:
+        """A float NaN fact value is F103 (not a missing value), as in Engine.evaluate."""
+        for nan in (math.nan, np.float64("nan")):
+            got = assert_rows_match_per_row(default, [_village("A", **{fact: nan}), _village("B")])
+            assert _codes(got[0]) == ["F103"]
+
+    def test_nan_in_identity_cells_reads_as_the_per_row_path_reads_it(
+        self, default: Engine
+    ) -> None:
+        """NaN id, name, type or year: the text "nan" (id, name, type) or D104 (year)."""
+        rows = [_village("A", **{name: math.nan}) for name in IDENTITY]
+        got = assert_rows_match_per_row(default, rows)
+        assert _decided(got[0])["id"] == "nan"
+        assert _codes(got[IDENTITY.index("year")]) == ["D104"]
+
+
+# ---------------------------------------------------------------- differential
+
+
+_EDITS = ("drop", "none", "blank", "nan", "unknown", "alias", "spaced", "numpy", "bad")
+
+
+@st.composite
+def row_mappings(draw: st.DrawFn) -> list[dict[Any, Any]]:
+    """Rows of the default scheme, each with a few edits: keys dropped, None, blank, NaN,
+    unknown, aliased or spaced keys, numpy scalars, bad values."""
+    base = _good_village()
+    names = sorted(base)
+    rows = []
+    for k in range(draw(st.integers(1, 12))):
+        cells: dict[Any, Any] = dict(base, id=f"R{k}")
+        for edit in draw(st.lists(st.sampled_from(_EDITS), max_size=3)):
+            name = draw(st.sampled_from([*names, "year", "name"]))
+            if edit == "drop":
+                cells.pop(name, None)
+            elif edit == "none":
+                cells[name] = None
+            elif edit == "blank":
+                cells[name] = draw(st.sampled_from(["", "  "]))
+            elif edit == "nan":
+                cells[name] = draw(st.sampled_from([math.nan, np.float64("nan")]))
+            elif edit == "unknown":
+                cells[draw(st.sampled_from(["bogus", "facts", "Bogus "]))] = draw(
+                    st.sampled_from(["1", None])
+                )
+            elif edit == "alias":
+                key = draw(st.sampled_from(["编号", "名称", "年度", "类型", "乡镇"]))
+                cells[key] = cells.pop(name, "x")
+            elif edit == "spaced":
+                cells[f" {name}"] = cells.pop(name, "x")
+            elif edit == "numpy":
+                cells[name] = draw(st.sampled_from([np.float64(0.5), np.int64(1), np.bool_(True)]))
+            else:
+                cells[name] = draw(st.sampled_from(["abc", "2", -1.5, [1], 2024.0]))
+        rows.append(cells)
+    return rows
+
+
+class TestDifferential:
+    @settings(max_examples=60)
+    @given(rows=row_mappings(), chunk_size=st.integers(1, 5))
+    def test_row_mappings_give_the_per_row_results(
+        self, default: Engine, rows: list[dict[Any, Any]], chunk_size: int
+    ) -> None:
+        """Row mappings with odd keys and values: evaluate_stream == the per-row path, row by row."""
+        assert_rows_match_per_row(default, rows, chunk_size)
