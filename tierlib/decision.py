@@ -34,7 +34,8 @@ EventKind: TypeAlias = Literal[
 def fmt(value: object) -> str:
     """Canonical text of a value in traces and JSON: exact decimals, ``true``/``false``."""
     if type(value) is Fraction:  # the common case first
-        return str(value.numerator) if value.denominator == 1 else fmt_fraction(value)
+        den = value.denominator
+        return str(value.numerator) if den == 1 else _fmt_terms(value.numerator, den)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Fraction):
@@ -53,6 +54,12 @@ def decimal_places(den: int) -> int | None:
         den //= 5
         fives += 1
     return max(twos, fives) if den == 1 else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _fmt_terms(num: int, den: int) -> str:
+    """:func:`fmt_fraction` of ``num/den`` in lowest terms (memoized: values repeat a lot)."""
+    return fmt_fraction(Fraction(num, den))
 
 
 def fmt_fraction(x: Fraction, exact: bool = False) -> str:
