@@ -566,6 +566,33 @@ class TestExactPath:
             evaluate_table(engine, {"id": ["a"]})
 
 
+class TestZeroDivisor:
+    def test_conditions_undetermined_by_a_zero_divisor_are_marked(self, tmp_path: Path) -> None:
+        """zero_divisor marks the fast rows whose indicator lists a condition as missing input."""
+        rules = tmp_path / "rules.yaml"
+        rules.write_text(
+            DEFAULT.read_text(encoding="utf-8").replace(
+                'when: "coop_household_share > 30%"',
+                'when: "coop_household_share / leading_industry_income_share > 30%"',
+            ),
+            encoding="utf-8",
+        )
+        with Engine(load(rules)) as engine:
+            facts = {k: [v] * 4 for k, v in _good_village().items()}
+            facts["id"] = ["zero", "absent", "exact", "plain"]
+            facts["leading_industry_income_share"] = ["0", "0", "0", "0.6"]
+            facts["coop_household_share"] = ["0.4", "", "0.4", "0.4"]
+            facts["satisfaction"] = ["0.95", "0.95", "0.9" + "0" * 16 + "1", "0.95"]
+            res = evaluate_table(engine, facts)
+            assert res.exact_path.tolist() == [False, False, True, False]
+            assert_same_as_engine(engine, res, 4)
+            assert res.zero_divisor["cooperatives/wide"].tolist() == [True, False, False, False]
+            assert not any(m.any() for r, m in res.zero_divisor.items() if r != "cooperatives/wide")
+            listed = [{m.fact for m in res.decision(i).missing} for i in range(4)]
+            assert listed == [{"cooperatives/wide"}, {"coop_household_share"}, listed[2], set()]
+            assert listed[2] == {"cooperatives/wide"}  # the engine's, not the columns'
+
+
 class TestAbsentColumns:
     def test_a_table_without_some_fact_columns_agrees_with_the_engine(
         self, default: Engine

@@ -118,10 +118,17 @@ class Out:
         self.undetermined: dict[str, Mask] = {}
         self.decisive: dict[str, Mask] = {}
         self.flags: dict[str, Mask] = {}
+        # indicator condition rules undetermined though every input of the indicator is
+        # present (a zero divisor), by rule id: only the rules with such rows
+        self.zero_divisor: dict[str, Mask] = {}
 
 
 def run(plan: Plan, chunk: Chunk, nan_missing: bool) -> tuple[Out, Ctx]:
-    """Decide every row of ``chunk``; rows the fast path cannot vouch for are marked slow."""
+    """Decide every row of ``chunk``; rows the fast path cannot vouch for are marked slow.
+
+    The zero-divisor masks are also left on the chunk (``chunk.zero_divisor``), where the
+    result reads them.
+    """
     rs, n = plan.rs, chunk.n
     ctx = Ctx(n)
     out = Out(n)
@@ -137,6 +144,7 @@ def run(plan: Plan, chunk: Chunk, nan_missing: bool) -> tuple[Out, Ctx]:
     vetoes(plan, out, fired2, und2, pending)
     for flag in rs.flags:
         out.flags[flag.id] = fired2[f"flag/{flag.id}"]
+    chunk.zero_divisor = out.zero_divisor
     return out, ctx
 
 
@@ -245,11 +253,15 @@ def _indicators(
 ) -> None:
     rs, n = plan.rs, ctx.n
     for ind in rs.indicators:
-        miss = np.zeros(n, dtype=np.bool_)
+        absent = np.zeros(n, dtype=np.bool_)
         for name in plan.inputs[ind.id]:
-            miss |= env[name][1]
+            absent |= env[name][1]
+        miss = absent.copy()
         for rid in plan.ind_rules[ind.id]:
             miss |= und[rid]
+            zero = und[rid] & ~absent
+            if zero.any():
+                out.zero_divisor[rid] = zero
         pts = _points(ind, ctx, env, fired, out.slow)
         policy = ind.missing or rs.scheme.missing
         if policy == "zero":

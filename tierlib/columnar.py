@@ -103,7 +103,11 @@ class TableResult:
     indices into ``tiers`` (-1: none). ``vetoes[id]`` marks rows where the veto, cap or
     requirement applied, ``undetermined[id]`` where an input was missing, ``decisive[id]``
     where it decided; ``missing[indicator]`` where an input of the indicator was missing (its
-    policy is the rule set's). ``exact_path`` marks rows decided by ``Engine.evaluate``.
+    policy is the rule set's). ``zero_divisor[rule]`` marks rows where an indicator's condition
+    rule (``<indicator>`` or ``<indicator>/<item>``) was undetermined though every input of the
+    indicator was present — a divisor was zero — so the engine lists the rule as the
+    indicator's missing input; it is False on exact-path rows (their ``decision(i)`` tells).
+    ``exact_path`` marks rows decided by ``Engine.evaluate``.
     """
 
     def __init__(self, engine: Engine, sink: Sink) -> None:
@@ -138,6 +142,7 @@ class TableResult:
         self.decisive: dict[str, Mask] = masks["decisive"]
         self.flags: dict[str, Mask] = masks["flags"]
         self.missing: dict[str, Mask] = masks["missing"]
+        self.zero_divisor: dict[str, Mask] = _zero_divisor(sink, keep)
         self.errors: list[tuple[int, list[Problem]]] = sink.errors
 
     @property
@@ -234,6 +239,27 @@ class TableResult:
             )
         out.sort(key=lambda item: item[0])
         return [rec for _, rec in out]
+
+
+def _zero_divisor(sink: Sink, keep: Mask | None) -> dict[str, Mask]:
+    """The zero-divisor masks the chunks of ``sink`` recorded, over its kept rows (one shared,
+    read-only False mask for the rules without such rows)."""
+    none = np.zeros(sink.n if keep is None else int(np.count_nonzero(keep)), dtype=np.bool_)
+    none.flags.writeable = False
+    out: dict[str, Mask] = {}
+    for rules in sink.plan.ind_rules.values():
+        for rid in rules:
+            parts = [c for c in sink.chunks if rid in c.zero_divisor]
+            if not parts:
+                out[rid] = none
+                continue
+            mask = np.zeros(sink.n, dtype=np.bool_)
+            for c in parts:
+                lo = c.start - sink.offset
+                mask[lo : lo + c.n] = c.zero_divisor[rid]
+            mask &= ~sink.slow
+            out[rid] = mask if keep is None else mask[keep]
+    return out
 
 
 # ---------------------------------------------------------------- entry points
