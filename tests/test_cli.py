@@ -18,6 +18,7 @@ from strategies import data_file_rows
 import tierlib._filerun
 import tierlib._yaml
 import tierlib.cli
+import tierlib.columnar
 from tierlib import load
 from tierlib.cli import run
 
@@ -367,8 +368,16 @@ class TestEvaluatePaths:
         assert "NaN is not a number" in err
         assert "D101" in err
 
-    def test_conditions_divided_by_zero_give_the_same_missing_inputs(self, tmp_path):
-        """An indicator undetermined by a division by zero lists its condition, as per row."""
+    def test_conditions_divided_by_zero_give_the_same_missing_inputs(self, tmp_path, monkeypatch):
+        """An indicator undetermined by a division by zero lists its condition, as per row, read
+        from the columns: only exact-path rows have their decision materialized."""
+        materialize = tierlib.columnar.TableResult.decision
+
+        def decision(res, i):
+            assert res.exact_path[res.rows.tolist().index(i)], f"row {i} re-decided"
+            return materialize(res, i)
+
+        monkeypatch.setattr(tierlib.columnar.TableResult, "decision", decision)
         rules = tmp_path / "rules.yaml"
         rules.write_text(
             Path(DEFAULT)
@@ -380,9 +389,14 @@ class TestEvaluatePaths:
             encoding="utf-8",
         )
         records = _county_records()[:30]
-        share = records[0].index("leading_industry_income_share")
-        for record in records[1:10]:
+        header = records[0]
+        share = header.index("leading_industry_income_share")
+        for record in records[1:14]:
             record[share] = "0"
+        records[10][header.index("coop_household_share")] = ""  # the input is what is missing
+        records[11][header.index("satisfaction")] = ""  # another indicator lacks data too
+        records[12][header.index("satisfaction")] = "0.9" + "0" * 16 + "1"  # the exact path
+        records[13][header.index("coop_household_share")] = "0"  # 0 / 0
         data, output = tmp_path / "data.csv", tmp_path / "out.csv"
         _write_csv(data, records)
         code, *_, content = assert_paths_agree(

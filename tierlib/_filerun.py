@@ -150,10 +150,12 @@ class _View:
 def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple[int, Entry]]:
     """``(position, outcome or failure)`` of every row of ``table``.
 
-    Everything but the missing facts is read from the columns. A row's missing facts are the
-    inputs of its indicators with missing data that are absent or empty, as in the engine;
-    where an indicator lacks data without an empty input (a condition divided by zero), the
-    row's decision is materialized with ``TableResult.decision`` and read instead.
+    Everything but the missing facts is read from the columns. A row's missing facts are, as
+    in the engine, the inputs of its indicators with missing data that are absent or empty,
+    or, for an indicator without such an input, its conditions undetermined by a zero divisor
+    (``TableResult.zero_divisor``). Only a row decided by the engine itself (on the exact
+    path) whose indicator lacks data without an empty input has its decision materialized
+    with ``TableResult.decision`` and read instead.
     """
     res = evaluate_table(engine, table.columns, where=table.where)
     for i, problems in res.errors:
@@ -177,9 +179,15 @@ def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple
         len(rows),
         lambda bits: tuple(i for i, b in zip(res.missing, bits) if b),
     )
+    divided = {r: m for r, m in res.zero_divisor.items() if m.any()}
+    zeros = _patterns(
+        list(divided.values()),
+        len(rows),
+        lambda bits: tuple(r for r, b in zip(divided, bits) if b),
+    )
     scores = _fractions(res.score)
     for k, i in enumerate(rows):
-        missing = _missing_facts(view, table.columns, i, gaps[k])
+        missing = _missing_facts(view, table.columns, i, gaps[k], zeros[k])
         if missing is None:
             yield table.index[i], Outcome.of(table.where[i].line, res.decision(i))
             continue
@@ -230,14 +238,22 @@ def _fractions(column: Exact) -> list[Fraction | None]:
 
 
 def _missing_facts(
-    view: _View, columns: Mapping[str, NDArray[Any]], i: int, indicators: Sequence[str]
+    view: _View,
+    columns: Mapping[str, NDArray[Any]],
+    i: int,
+    indicators: Sequence[str],
+    divided: Sequence[str],
 ) -> tuple[str, ...] | None:
-    """The facts the engine lists as missing for row ``i`` (None: only its decision can tell)."""
+    """The facts (or, for an indicator with every input present, the conditions divided by
+    zero: ``divided``) the engine lists as missing for row ``i``; None: only its decision can
+    tell (an exact-path row)."""
     found: set[str] = set()
     for ind in indicators:
         absent = [f for f in view.inputs[ind] if _absent(columns, f, i)]
         if not absent:
-            return None
+            absent = [r for r in divided if r.partition("/")[0] == ind]
+            if not absent:
+                return None
         found.update(absent)
     return tuple(sorted(found))
 
