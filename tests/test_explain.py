@@ -9,12 +9,15 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import organization_facts, rulesets
 
 from tierlib import _score, engine, load, loads
 from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
 from tierlib.engine import Engine
-from tierlib.errors import Location
-from tierlib.explain import Explanation, explain
+from tierlib.errors import FactError, Location, RuleSetError
+from tierlib.explain import Explainer, Explanation, explain
 from tierlib.model import FactValue, Organization, RuleSet
 from tierlib.render import to_html, to_json, to_markdown, to_text, width
 
@@ -384,3 +387,66 @@ class TestRender:
         with Engine(ruleset) as eng:
             page = to_markdown(explain(eng.evaluate(village(**VETOED)), ruleset), "zh")
         assert "班子\\|不齐" in page
+
+
+# ---------------------------------------------------------------- one explainer, many decisions
+
+
+def _county_decisions(eng: Engine) -> list[Decision]:
+    from tierlib.tables import read_rows, to_organization
+
+    county = Path(__file__).resolve().parent.parent / "examples" / "county.csv"
+    out = []
+    for row in read_rows(county):
+        try:
+            out.append(eng.evaluate(to_organization(row), row.where))
+        except FactError:  # rows with bad facts are not what this test is about
+            continue
+    return out
+
+
+def test_engine_explain_equals_explain_for_every_county_decision() -> None:
+    """Engine.explain reuses the rule set's phrases across decisions: the same explanations."""
+    ruleset = load(RULES)
+    with Engine(ruleset) as eng:
+        decisions = _county_decisions(eng)
+        decisions += [eng.evaluate(village(**VETOED)), eng.evaluate(village(**SECOND))]
+        decisions.append(eng.evaluate(village(drop=("satisfaction", "green_coverage"))))
+        assert len(decisions) > 300
+        for d in decisions:
+            assert eng.explain(d) == explain(d, ruleset)
+        # and again, now every phrase comes from the memo
+        assert [eng.explain(d) for d in decisions] == [explain(d, ruleset) for d in decisions]
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_one_explainer_over_many_decisions_equals_fresh_explanations(data: st.DataObject) -> None:
+    """Random rule sets × organizations: a shared Explainer gives explain()'s result each time."""
+    ruleset = data.draw(rulesets())
+    try:
+        eng = Engine(ruleset)
+    except RuleSetError:  # beyond a durable_rules limit: not what this test is about
+        return
+    with eng:
+        explainer = Explainer(ruleset)
+        for k in range(6):
+            facts = data.draw(organization_facts(ruleset))
+            try:
+                d = eng.evaluate(Organization(id=f"O{k}", type="village", facts=facts))
+            except FactError:  # a value outside a method's range: no explanation to compare
+                continue
+            assert explainer(d) == explain(d, ruleset) == eng.explain(d)
+
+
+def test_an_explainer_shared_by_threads_gives_the_sequential_explanations() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ruleset = load(RULES)
+    with Engine(ruleset) as eng:
+        decisions = _county_decisions(eng)
+        want = [explain(d, ruleset) for d in decisions]
+        fresh = Engine(ruleset)
+        with fresh, ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(fresh.explain, decisions))
+        assert got == want

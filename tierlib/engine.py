@@ -40,6 +40,7 @@ from tierlib.decision import (
     fmt,
 )
 from tierlib.errors import EngineError, FactError, Location, Problem
+from tierlib.explain import Explainer, Explanation
 
 ZERO = Fraction(0)
 
@@ -94,6 +95,7 @@ class Engine:
         kinds = symbols(ruleset, computed=True)
         self._lock = threading.Lock()
         self._closed = False
+        self._explainer = Explainer(ruleset)
         computed = kinds.keys() - symbols(ruleset, computed=False).keys()
         # stage 2 holds only the rules that read a computed value; the rest run in stage 1
         late = {
@@ -201,6 +203,10 @@ class Engine:
             raise EngineError("the engine is closed")
         facts = self.facts(org, where)
         return _Run(self, org, facts).decide()
+
+    def explain(self, decision: Decision) -> Explanation:
+        """``tierlib.explain(decision, self.ruleset)``, with the rule set's phrases built once."""
+        return self._explainer(decision)
 
     def evaluate_many(self, orgs: Iterable[model.Organization]) -> Iterator[Decision | FactError]:
         """Decisions in input order; an organization with bad facts yields its FactError instead."""

@@ -9,28 +9,24 @@ the labels and bounds of the rule set; it never evaluates a rule again and does 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
 import attrs
 
 from tierlib import model
+from tierlib._phrases import PHRASES as _PHRASES
+from tierlib._phrases import Lang as Lang
+from tierlib._phrases import Text as Text
+from tierlib._phrases import bound_text
+from tierlib._phrases import join as _join
+from tierlib._phrases import label as _label
+from tierlib._phrases import range_text as _range_text
+from tierlib._phrases import t as _t
 from tierlib.decision import Decision, Provenance, TraceEvent, fmt
 
-Lang: TypeAlias = Literal["zh", "en"]
 State: TypeAlias = Literal["decisive", "outweighed", "undetermined", "applies"]
-
-
-@attrs.frozen
-class Text:
-    """One phrase in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: Lang) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @attrs.frozen
@@ -145,119 +141,31 @@ class Explanation:
         return to_text(self, lang)
 
 
-# fmt: off
-_PHRASES: dict[str, tuple[str, str]] = {
-    "true": ("是", "yes"), "false": ("否", "no"), "missing": ("缺失", "missing"),
-    "excluded": ("剔除", "excluded"), "unit.元": ("元", "yuan"), "unit.月": ("月", "months"),
-    "unit.次": ("次", "times"), "unit.分": ("分", ""), "pending": ("待定", "pending"),
-    "unrated": ("不定级", "not rated"), "bonus": ("加分", "Bonus"), "score": ("得分", "score"),
-    "points": ("{x}得分", "{x} points"), "subtotal": ("{x}小计", "{x} subtotal"),
-    "linear": ("线性折算", "linear"), "bands": ("分档计分", "bands"),
-    "checklist": ("逐项计分", "checklist"), "deductions": ("扣分制", "deductions"),
-    "all_or_nothing": ("全有或全无", "all or nothing"), "per_unit": ("按次计分", "per unit"),
-    "assessed": ("评定分", "assessed"),
-    "policy.zero": ("缺数据：按 0 分计，予以披露", "data missing: scored 0, disclosed"),
-    "policy.rescale": ("缺数据：本项剔除，总分按比例折算", "data missing: left out, rescaled"),
-    "policy.pending": ("缺数据：结果待定", "data missing: the result waits"),
-    "needs": ("{x}（缺少{f}）", "{x} (needs {f})"), "half_up": ("四舍五入", "half up"),
-    "half_even": ("四舍六入五成双", "half to even"), "down": ("舍去", "down"), "up": ("进一", "up"),
-    "at_least": ("{n}{u}以上", "at least {n}{u}"), "above": ("超过 {n}{u}", "above {n}{u}"),
-    "below": ("低于 {n}{u}", "below {n}{u}"), "at_most": ("不超过 {n}{u}", "at most {n}{u}"),
-    "undecided": ("缺少{f}，无法判定", "cannot be decided without {f}"),
-    "applies": ("已触发，但结果待定", "applies, but the result is pending"),
-    "beaten": ("已触发，但由「{by}」决定", "applies, but outweighed by “{by}”"),
-    "idle": ("已触发，但未改变结果（{t}）", "applies, but does not change the result ({t})"),
-    "eff.force": ("一票否决，定为{t}", "veto: forces {t}"),
-    "eff.unrated": ("不予定级", "not rated"), "eff.cap": ("封顶：最高定为{t}", "cap: at best {t}"),
-    "eff.require": ("未满足：不能定为{t}", "requirement not met: cannot be {t}"),
-    "alone": ("仅按得分 {s} 分本应为{t}", "the score alone, {s}, would have been {t}"),
-    "alone.same": ("按得分 {s} 分亦为{t}", "the score alone, {s}, gives {t} too"),
-    "h.force": ("一票否决：{r}，定为{t}；{alone}。", "Veto: {r} forced {t}; {alone}."),
-    "h.unrated": ("不予定级：{r}；{alone}。", "Not rated: {r}; {alone}."),
-    "got": ("（仅按得分 {s} 分为{t}）", " (the score alone, {s}, gives {t})"),
-    "h.cap": ("封顶：{r}，定为{t}{got}。", "Cap: {r}, so {t}{got}."),
-    "lowered": ("降为{t}", "lowered to {t}"),
-    "h.require": ("{r}，未满足，{verb}{got}。", "Requirement not met: {r}; {verb}{got}."),
-    "h.low": ("不予定级：得分 {s} 分，未达最低类别{t}（{b}）。",
-             "Not rated: the score {s} is below the lowest tier, {t} ({b})."),
-    "h.score": ("得分 {s} 分（{rule}），定为{t}。", "Score {s} ({rule}): {t}."),
-    "rule": ("{b}为{t}", "{t}: {b}"),
-    "p.ind": ("指标「{x}」缺少{f}", "indicator “{x}” has no data for {f}"),
-    "p.veto": ("否决项「{x}」缺少{f}，无法判定", "veto “{x}” cannot be decided without {f}"),
-    "p.all": ("所有指标均缺数据而被剔除", "every indicator was left out for missing data"),
-    "p.score": ("按现有得分 {s} 分为{t}", "the score so far, {s}, gives {t}"),
-    "p.fired": ("已触发：{x}", "already applies: {x}"),
-    "h.pending": ("待定：{x}；补齐后才能定级{tail}。",
-                 "Pending: {x}; the tier waits until they are supplied{tail}."),
-    "tail": ("（{x}）", " ({x})"), "met": ("符合", "met"), "not met": ("不符合", "not met"),
-    "deducted": ("扣分", "deducted"), "not deducted": ("不扣分", "not deducted"),
-    "each": ("每次 {p} 分", "{p} each"),
-    "each.max": ("每次 {p} 分，至多 {m} 分", "{p} each, at most {m}"),
-    "otherwise": ("其他", "otherwise"), "no band": ("未落入任何一档", "no band matched"),
-    "by condition": ("按条件落档", "by condition"), "in range": ("落入本档", "in range"),
-    "line": ("{lo} 得 0 分，{hi} 得满分，其间线性", "{lo} → 0, {hi} → full marks, linear between"),
-    "raw": ("各项合计 {b} 分，加分 {x} 分", "indicators {b}, bonus {x}"),
-    "rescale": ("剔除{x}后按 ×{k} 折算：{b} → {s}", "{x} left out, rescaled ×{k}: {b} → {s}"),
-    "round": ("保留 {d} 位小数（{m}）：{b} → {s}", "rounded to {d} decimal(s), {m}: {b} → {s}"),
-    "by score": ("按得分定为{t}（{rule}）", "by score alone: {t} ({rule})"),
-    "by score.none": ("按得分不予定级（低于所有类别）", "by score: not rated (below every tier)"),
-    "escalate": ("连续 {n} 次：{x}", "{n} in a row: {x}"), "quoted": ("「{x}」", "“{x}”"),
-    "top": ("按得分已是{t}", "already {t} by score"),
-    "top.blocked": ("按得分已是{t}；但{x}使其不按得分定级",
-                   "already {t} by score; but {x} overrides the score"),
-    "gap": ("距{t}还差 {g} 分", "{g} more points needed for {t}"),
-    "gap.strict": ("距{t}还需超过 {g} 分", "more than {g} more points needed for {t}"),
-    "blocked": ("{x}；但{b}使其即使达到该分数也不能晋档",
-               "{x}; but {b} blocks it whatever the score"),
-}
-# fmt: on
+class _Static:
+    """What explanations under one rule set share: look-ups, and phrases built once."""
 
-
-_FIXED = {k: Text(zh, en) for k, (zh, en) in _PHRASES.items() if "{" not in zh + en}
-
-
-def _t(key: str, **args: Text | str) -> Text:
-    """The phrase ``key`` in both languages, each with the arguments in its own language."""
-    if not args and key in _FIXED:
-        return _FIXED[key]
-    zh, en = _PHRASES[key]
-    return Text(
-        zh.format(**{k: v.zh if isinstance(v, Text) else v for k, v in args.items()}),
-        en.format(**{k: v.en if isinstance(v, Text) else v for k, v in args.items()}),
-    )
-
-
-def _join(texts: Sequence[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:
-    return Text(zh_sep.join(t.zh for t in texts), en_sep.join(t.en for t in texts))
-
-
-def _label(label: model.Label) -> Text:
-    return Text(label.zh, label.en or label.zh)
-
-
-def bound_text(word: str, value: Fraction, unit: str = "分") -> Text:
-    """``90 分以上`` / ``at least 90``: a bound in the policy's own boundary words."""
-    u = _t("unit." + unit) if f"unit.{unit}" in _PHRASES else Text(unit, unit)
-    u = Text(f" {u.zh}" if u.zh else "", f" {u.en}" if u.en else "")
-    return _t(word, n=fmt(value), u=u)
-
-
-def _range_text(rng: model.Bound, unit: str) -> Text:
-    words = ("at_least", "above", "below", "at_most")
-    parts = [bound_text(w, v, unit) for w in words if (v := getattr(rng, w)) is not None]
-    return _join(parts, "、", " and ")
-
-
-class _Ctx:
-    """Look-ups over the rule set and the decision's trace."""
-
-    def __init__(self, d: Decision, rs: model.RuleSet) -> None:
-        self.d, self.rs = d, rs
+    def __init__(self, rs: model.RuleSet) -> None:
+        self.rs = rs
         self.tiers = {t.id: t for t in rs.tiers}
         self.index = {t.id: k for k, t in enumerate(rs.tiers)}
         self.inds = {i.id: i for i in rs.indicators}
         self.dims = {x.id: x for x in rs.dimensions}
         self.vetoes = {v.id: v for v in rs.vetoes}
+        # memos; filling one twice from two threads stores equal values
+        self.labels: dict[str, tuple[Text, str] | None] = {}
+        self.items: dict[str, dict[str, model.Item]] = {}
+        self.steps: dict[tuple[str, str, str, bool], tuple[Text, Text]] = {}
+        self.rules: dict[str, Text] = {}
+
+
+class _Ctx:
+    """Look-ups over the rule set and the decision's trace."""
+
+    def __init__(self, d: Decision, static: _Static) -> None:
+        rs = static.rs
+        self.d, self.rs, self.static = d, rs, static
+        self.tiers, self.index, self.inds = static.tiers, static.index, static.inds
+        self.dims, self.vetoes = static.dims, static.vetoes
         self.by_kind: dict[str, list[TraceEvent]] = {}
         self.of_indicator: dict[str, TraceEvent] = {}  # its first indicator or missing event
         self.steps: dict[str, list[TraceEvent]] = {}  # item events by parent indicator
@@ -267,8 +175,8 @@ class _Ctx:
                 self.steps.setdefault(e.parent, []).append(e)
             elif e.kind in ("indicator", "missing"):
                 self.of_indicator.setdefault(e.id, e)
-        self._labels: dict[str, tuple[Text, str] | None] = {}
-        self._items: dict[str, dict[str, model.Item]] = {}
+        self._labels = static.labels
+        self._items = static.items
 
     def items(self, ind: model.Indicator) -> dict[str, model.Item]:
         """The checklist items or deductions of ``ind`` by id."""
@@ -330,6 +238,12 @@ class _Ctx:
 
     def rules(self, tier_id: str) -> Text:
         """The bound of ``tier_id`` and of the tier just above it, in the policy's words."""
+        got = self.static.rules.get(tier_id)
+        if got is None:
+            got = self.static.rules[tier_id] = self._rules(tier_id)
+        return got
+
+    def _rules(self, tier_id: str) -> Text:
         k, out = self.index[tier_id], []
         for t in self.rs.tiers[max(k - 1, 0) : k + 1]:
             if t.range.lower is not None:
@@ -347,8 +261,29 @@ _ORDER = {"decisive": 0, "undetermined": 1, "applies": 2, "outweighed": 3}
 
 
 def explain(decision: Decision, ruleset: model.RuleSet) -> Explanation:
-    """The explanation of ``decision`` (pure: reads the trace and the rule set's labels only)."""
-    c = _Ctx(decision, ruleset)
+    """The explanation of ``decision`` (pure: reads the trace and the rule set's labels only).
+
+    To explain many decisions of one rule set, :class:`Explainer` builds the rule set's
+    phrases once (``Engine.explain`` keeps one).
+    """
+    return Explainer(ruleset)(decision)
+
+
+class Explainer:
+    """:func:`explain` for one rule set, sharing the phrases built for earlier decisions.
+
+    Safe to call from several threads; the explanation equals ``explain(decision, ruleset)``.
+    """
+
+    def __init__(self, ruleset: model.RuleSet) -> None:
+        self._static = _Static(ruleset)
+
+    def __call__(self, decision: Decision) -> Explanation:
+        return _explain(_Ctx(decision, self._static))
+
+
+def _explain(c: _Ctx) -> Explanation:
+    decision, ruleset = c.d, c.rs
     reasons = _reasons(c)
     pending = decision.status == "pending"
     return Explanation(
@@ -473,8 +408,22 @@ def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
 
 
 def _step(c: _Ctx, ind: model.Indicator, ev: TraceEvent) -> Step:
-    label, how = Text(ev.id, ev.id), Text(ev.note, ev.note)
     pts, inputs, met = ev.result, ev.inputs, ev.note == "met" or ev.result == "met"
+    key = (ind.id, ev.id, ev.note, met)
+    memo = c.static.steps.get(key)
+    if memo is None:
+        memo = c.static.steps[key] = _step_text(c, ind, ev, met)
+    label, how = memo
+    if ind.all_or_nothing is not None and ev.id not in c.items(ind):
+        pts = fmt(ind.max) if met else "0"
+        parent = next((e for e in c.events("indicator") if e.id == ind.id), None)
+        inputs = inputs or (parent.inputs if parent is not None else ())
+    return Step(ev.id, label, pts, how, c.facts(inputs), str(ev.loc))
+
+
+def _step_text(c: _Ctx, ind: model.Indicator, ev: TraceEvent, met: bool) -> tuple[Text, Text]:
+    """The label and the how of a step: the same for every decision with this key."""
+    label, how = Text(ev.id, ev.id), Text(ev.note, ev.note)
     items = c.items(ind)
     if ev.id in items:
         item = items[ev.id]
@@ -503,14 +452,8 @@ def _step(c: _Ctx, ind: model.Indicator, ev: TraceEvent) -> Step:
     elif ind.assessed is not None:
         label, how = c.fact(ind.assessed.fact).label, _t("assessed")
     elif ind.all_or_nothing is not None:
-        label, how, pts = (
-            _label(ind.label),
-            _t("met" if met else "not met"),
-            fmt(ind.max) if met else "0",
-        )
-        parent = next((e for e in c.events("indicator") if e.id == ind.id), None)
-        inputs = inputs or (parent.inputs if parent is not None else ())
-    return Step(ev.id, label, pts, how, c.facts(inputs), str(ev.loc))
+        label, how = _label(ind.label), _t("met" if met else "not met")
+    return label, how
 
 
 def _dimension(c: _Ctx, ev: TraceEvent) -> Line:
