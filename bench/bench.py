@@ -13,7 +13,7 @@ NaN for a missing green coverage, int64 counts) — is measured in one run:
   subprocess so that peak RSS figures do not mix; also ``evaluate_stream`` over 1M rows
   generated chunk by chunk (flat memory);
 * a loop over ``Engine.evaluate`` on a subsample, extrapolated; the median latency of one
-  ``Engine.evaluate`` + ``tierlib.explain``; load+check+compile time of the default scheme;
+  ``Engine.evaluate`` + ``Engine.explain``; load+check+compile time of the default scheme;
 * durable_rules used directly with its safe pattern (one Host without timers, one fact per
   fresh session id, then ``delete_state``): the vetoes as rules — matching only, no scoring;
 * the ZEN engine with a JDM graph equivalent to score-and-tier plus vetoes, trace on and off;
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tierlib  # noqa: E402
-from tierlib.columnar import evaluate_stream, evaluate_table  # noqa: E402
+from tierlib.columnar import _default_workers, evaluate_stream, evaluate_table  # noqa: E402
 from tierlib.engine import Engine  # noqa: E402
 from tierlib.model import Organization  # noqa: E402
 
@@ -150,9 +150,11 @@ def child_columnar(n: int, mode: str) -> dict[str, Any]:
     evaluate_table(engine, {k: v[:2000] for k, v in cols.items()})  # warm up
     result: Any = None
 
+    workers = 1 if mode == "table1" else None
+
     def run() -> None:
         nonlocal result
-        result = evaluate_table(engine, cols)
+        result = evaluate_table(engine, cols, workers=workers)
 
     def release() -> None:  # freeing the previous result is not part of evaluating
         nonlocal result
@@ -161,6 +163,7 @@ def child_columnar(n: int, mode: str) -> dict[str, Any]:
     times = timed(4 if n <= 100_000 else 3, run, release)
     seconds = min(times)
     return {"n": n, "seconds": seconds, "rate": n / seconds, "cold_rate": n / times[0],
+            "workers": workers or _default_workers(),
             "peak_rss_mb": peak_rss_mb(),
             "base_rss_mb": base, "input_mb": data_mb, "exact_path_rows": int(result.exact_path.sum()),
             "errors": len(result.errors), "distribution": result.distribution()}  # fmt: skip
@@ -184,7 +187,7 @@ def bench_engine(engine: Engine, orgs: list[Organization]) -> dict[str, Any]:
         t0 = time.perf_counter()
         d = engine.evaluate(org)
         t1 = time.perf_counter()
-        tierlib.explain(d, engine.ruleset)
+        engine.explain(d)
         t2 = time.perf_counter()
         lat.append(t2 - t0)
         lat_eval.append(t1 - t0)
@@ -447,13 +450,12 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     columnar = {}
-    tuned = {"MALLOC_MMAP_THRESHOLD_": "1073741824", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
     for n in sizes:
         columnar[n] = in_subprocess(n, "table")
-        columnar[n]["tuned"] = in_subprocess(n, "table", tuned)
+        columnar[n]["single"] = in_subprocess(n, "table1")
         r = columnar[n]
-        print(f"columnar {n:>9,}: {r['rate']:>12,.0f} orgs/s warm, {r['cold_rate']:,.0f} first run "
-              f"({r['tuned']['rate']:,.0f} warm with glibc malloc tuned), "
+        print(f"columnar {n:>9,}: {r['rate']:>12,.0f} orgs/s warm ({r['workers']} threads), "
+              f"{r['cold_rate']:,.0f} first run; one thread {r['single']['rate']:,.0f} warm; "
               f"peak RSS {r['peak_rss_mb']:.0f} MB (input {r['input_mb']:.0f} MB), exact-path rows {r['exact_path_rows']}")  # fmt: skip
     stream_n = max(sizes)
     stream = in_subprocess(stream_n, "stream")

@@ -108,3 +108,18 @@ def test_threads_sharing_a_plan_never_give_two_texts_one_code() -> None:
 def test_workers_must_be_positive(default: Engine) -> None:
     with pytest.raises(ValueError, match="workers"):
         evaluate_table(default, {"id": ["a"]}, workers=0)
+
+
+def test_default_chunks_give_each_thread_a_share_of_large_tables() -> None:
+    from tierlib.columnar import CHUNK_ROWS, MIN_SPLIT_ROWS, _chunk_rows
+
+    assert _chunk_rows(100_000, 2) == 50_000  # two even chunks, not 65,536 + 34,464
+    assert _chunk_rows(1_000_000, 2) == CHUNK_ROWS
+    assert _chunk_rows(10_000, 4) == MIN_SPLIT_ROWS  # one chunk: too few rows to share
+    assert _chunk_rows(10**6, 1) == CHUNK_ROWS
+
+
+def test_default_chunking_over_threads_gives_the_single_thread_result(default: Engine) -> None:
+    cols = synthetic_default_table(np.random.default_rng(5), 40_000)
+    one = columns_of(evaluate_table(default, cols, workers=1))
+    assert columns_of(evaluate_table(default, cols, workers=2)) == one

@@ -275,7 +275,7 @@ def evaluate_table(
     engine: Engine,
     data: Any,
     *,
-    chunk_size: int = 65536,
+    chunk_size: int | None = None,
     where: str | Sequence[Location] = "<table>",
     workers: int | None = None,
 ) -> TableResult:
@@ -287,10 +287,12 @@ def evaluate_table(
     is F103, as for ``Engine.evaluate``); in tables, NaN and blank cells are missing.
 
     Chunks of ``chunk_size`` rows are decided by ``workers`` threads at once (default: one
-    per CPU this process may use, at most 4); the result does not depend on ``workers``.
+    per CPU this process may use, at most 4). By default chunks hold at most 65,536 rows,
+    fewer so that every thread gets one when there are enough rows. The result depends on
+    neither.
     """
     plan = _plan(engine)
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be positive")
     if workers is not None and workers < 1:
         raise ValueError("workers must be positive")
@@ -298,8 +300,10 @@ def evaluate_table(
     columns = table_columns(data)
     if columns is not None:
         locate = _where(where)
-        sink = Sink(engine, plan, 0, len(columns["id"]))
-        sink.put_all(table_chunks(columns, chunk_size, locate), True, threads)
+        n = len(columns["id"])
+        size = chunk_size or _chunk_rows(n, threads)
+        sink = Sink(engine, plan, 0, n)
+        sink.put_all(table_chunks(columns, size, locate), True, threads)
         return TableResult(engine, sink)
     orgs = list(data)
     odd = next((o for o in orgs if not isinstance(o, Organization)), None)
@@ -310,12 +314,23 @@ def evaluate_table(
         )
     sink = Sink(engine, plan, 0, len(orgs))
     names = engine.ruleset.facts
+    size = chunk_size or _chunk_rows(len(orgs), threads)
     parts = (
-        org_chunk(lo, orgs[lo : lo + chunk_size], _nowhere, names)
-        for lo in range(0, len(orgs), chunk_size)
+        org_chunk(lo, orgs[lo : lo + size], _nowhere, names) for lo in range(0, len(orgs), size)
     )
     sink.put_all(parts, False, threads)
     return TableResult(engine, sink)
+
+
+CHUNK_ROWS = 65536  # numpy temporaries of a chunk stay small; per-chunk overhead stays low
+MIN_SPLIT_ROWS = 16384  # smaller chunks cost more in per-chunk work than a thread gains
+
+
+def _chunk_rows(n: int, threads: int) -> int:
+    """Rows per chunk: at most CHUNK_ROWS, fewer so that each of ``threads`` gets a chunk."""
+    if threads <= 1:
+        return CHUNK_ROWS
+    return min(CHUNK_ROWS, max(MIN_SPLIT_ROWS, -(-n // threads)))
 
 
 def _default_workers() -> int:
