@@ -91,6 +91,16 @@ class TestUnknownKeys:
         got = assert_rows_match_per_row(default, rows)
         assert _codes(got[0]) == ["F111"]
 
+    @pytest.mark.parametrize("key", [7, 2.5, ("a", 1)])
+    def test_a_key_that_is_not_text_is_an_f111_error_not_a_crash(
+        self, default: Engine, key: Any
+    ) -> None:
+        """A number or tuple as a key (JSON from a program, not a file): F111 on both paths."""
+        rows = [_village("A"), {**_village("B"), key: "1"}]
+        got = assert_rows_match_per_row(default, rows)
+        assert _codes(got[1]) == ["F111"]
+        assert _decided(got[0])["status"] == "rated"
+
 
 class TestAliasedKeys:
     @pytest.mark.parametrize("key", ["编号", " id", "ID"])

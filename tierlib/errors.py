@@ -49,9 +49,13 @@ class Problem:
         return text
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A "did you mean" hint for an unknown ``name``, or None when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+def did_you_mean(name: object, candidates: Iterable[object]) -> str | None:
+    """A "did you mean" hint for an unknown ``name``, or None when nothing is close.
+
+    Names that are not text (a number used as a YAML or dict key) are compared as text.
+    """
+    texts = sorted({str(c) for c in candidates})
+    close = difflib.get_close_matches(str(name), texts, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else None
 
 
