@@ -568,7 +568,7 @@ class TestExactPath:
 
 class TestZeroDivisor:
     def test_conditions_undetermined_by_a_zero_divisor_are_marked(self, tmp_path: Path) -> None:
-        """zero_divisor marks the fast rows whose indicator lists a condition as missing input."""
+        """zero_divisor marks the rows whose indicator lists a condition as missing input."""
         rules = tmp_path / "rules.yaml"
         rules.write_text(
             DEFAULT.read_text(encoding="utf-8").replace(
@@ -586,7 +586,7 @@ class TestZeroDivisor:
             res = evaluate_table(engine, facts)
             assert res.exact_path.tolist() == [False, False, True, False]
             assert_same_as_engine(engine, res, 4)
-            assert res.zero_divisor["cooperatives/wide"].tolist() == [True, False, False, False]
+            assert res.zero_divisor["cooperatives/wide"].tolist() == [True, False, True, False]
             assert not any(m.any() for r, m in res.zero_divisor.items() if r != "cooperatives/wide")
             listed = [{m.fact for m in res.decision(i).missing} for i in range(4)]
             assert listed == [{"cooperatives/wide"}, {"coop_household_share"}, listed[2], set()]

@@ -124,11 +124,7 @@ class Out:
 
 
 def run(plan: Plan, chunk: Chunk, nan_missing: bool) -> tuple[Out, Ctx]:
-    """Decide every row of ``chunk``; rows the fast path cannot vouch for are marked slow.
-
-    The zero-divisor masks are also left on the chunk (``chunk.zero_divisor``), where the
-    result reads them.
-    """
+    """Decide every row of ``chunk``; rows the fast path cannot vouch for are marked slow."""
     rs, n = plan.rs, chunk.n
     ctx = Ctx(n)
     out = Out(n)
@@ -144,7 +140,6 @@ def run(plan: Plan, chunk: Chunk, nan_missing: bool) -> tuple[Out, Ctx]:
     vetoes(plan, out, fired2, und2, pending)
     for flag in rs.flags:
         out.flags[flag.id] = fired2[f"flag/{flag.id}"]
-    chunk.zero_divisor = out.zero_divisor
     return out, ctx
 
 

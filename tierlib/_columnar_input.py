@@ -58,9 +58,6 @@ class Chunk:
     ) -> None:
         self.start, self.n, self.columns, self._where = start, n, columns, where
         self.orgs, self.rows = orgs, rows
-        # set when the chunk is decided: indicator condition rules undetermined by a zero
-        # divisor (every input present), by rule id, for the rules that have such rows
-        self.zero_divisor: dict[str, Mask] = {}
 
     def where(self, j: int) -> Location | None:
         return self._where(self.start + j)

@@ -167,6 +167,11 @@ class Sink:
         }
         self.errors: list[tuple[int, list[Problem]]] = []
         self.chunks: list[Chunk] = []
+        # indicator condition rules undetermined by a zero divisor (every input present), by
+        # rule id: only the rules that have such rows
+        self.zero: dict[str, Mask] = {}
+        self._zero_lock = threading.Lock()
+        self._zero_rules = {ind: frozenset(rids) for ind, rids in plan.ind_rules.items()}
 
     def put(self, chunk: Chunk, nan_missing: bool) -> None:
         """Decide ``chunk`` into its rows: vectorized, then the slow rows by the engine."""
@@ -211,6 +216,8 @@ class Sink:
         ):
             for name, m in got.items():
                 self.masks[kind][name][lo:hi] = m
+        for rid, m in out.zero_divisor.items():
+            self._zero_mask(rid)[lo:hi] = m & ~slow
         for j in np.flatnonzero(slow).tolist():
             try:
                 decision = self.engine.evaluate(chunk.organization(j), chunk.where(j))
@@ -220,6 +227,15 @@ class Sink:
                 continue
             self._write(lo + j, decision)
         return errors
+
+    def _zero_mask(self, rid: str) -> Mask:
+        got = self.zero.get(rid)
+        if got is None:
+            with self._zero_lock:
+                got = self.zero.get(rid)
+                if got is None:
+                    got = self.zero[rid] = np.zeros(self.n, dtype=np.bool_)
+        return got
 
     def _write(self, j: int, d: Decision) -> None:
         index = self.plan.tier_index
@@ -240,6 +256,9 @@ class Sink:
             self.masks["decisive"][vid][j] = fv is not None and fv.decisive
         for fid in self.masks["flags"]:
             self.masks["flags"][fid][j] = fid in d.flags
+        for m in d.missing:  # a condition listed as an input: undetermined by a zero divisor
+            if m.fact in self._zero_rules.get(m.indicator, ()):
+                self._zero_mask(m.fact)[j] = True
         gaps = {m.indicator for m in d.missing}
         for iid in self.masks["missing"]:
             self.masks["missing"][iid][j] = iid in gaps

@@ -153,8 +153,7 @@ def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple
     Everything but the missing facts is read from the columns. A row's missing facts are, as
     in the engine, the inputs of its indicators with missing data that are absent or empty,
     or, for an indicator without such an input, its conditions undetermined by a zero divisor
-    (``TableResult.zero_divisor``). Only a row decided by the engine itself (on the exact
-    path) whose indicator lacks data without an empty input has its decision materialized
+    (``TableResult.zero_divisor``). Should neither tell, the row's decision is materialized
     with ``TableResult.decision`` and read instead.
     """
     res = evaluate_table(engine, table.columns, where=table.where)
@@ -246,7 +245,7 @@ def _missing_facts(
 ) -> tuple[str, ...] | None:
     """The facts (or, for an indicator with every input present, the conditions divided by
     zero: ``divided``) the engine lists as missing for row ``i``; None: only its decision can
-    tell (an exact-path row)."""
+    tell."""
     found: set[str] = set()
     for ind in indicators:
         absent = [f for f in view.inputs[ind] if _absent(columns, f, i)]

@@ -106,7 +106,7 @@ class TableResult:
     policy is the rule set's). ``zero_divisor[rule]`` marks rows where an indicator's condition
     rule (``<indicator>`` or ``<indicator>/<item>``) was undetermined though every input of the
     indicator was present — a divisor was zero — so the engine lists the rule as the
-    indicator's missing input; it is False on exact-path rows (their ``decision(i)`` tells).
+    indicator's missing input (on exact-path rows, as their decisions list it).
     ``exact_path`` marks rows decided by ``Engine.evaluate``.
     """
 
@@ -242,23 +242,15 @@ class TableResult:
 
 
 def _zero_divisor(sink: Sink, keep: Mask | None) -> dict[str, Mask]:
-    """The zero-divisor masks the chunks of ``sink`` recorded, over its kept rows (one shared,
-    read-only False mask for the rules without such rows)."""
+    """The zero-divisor masks of ``sink`` over its kept rows, for every indicator condition
+    rule (one shared, read-only False mask for the rules without such rows)."""
     none = np.zeros(sink.n if keep is None else int(np.count_nonzero(keep)), dtype=np.bool_)
     none.flags.writeable = False
     out: dict[str, Mask] = {}
     for rules in sink.plan.ind_rules.values():
         for rid in rules:
-            parts = [c for c in sink.chunks if rid in c.zero_divisor]
-            if not parts:
-                out[rid] = none
-                continue
-            mask = np.zeros(sink.n, dtype=np.bool_)
-            for c in parts:
-                lo = c.start - sink.offset
-                mask[lo : lo + c.n] = c.zero_divisor[rid]
-            mask &= ~sink.slow
-            out[rid] = mask if keep is None else mask[keep]
+            mask = sink.zero.get(rid)
+            out[rid] = none if mask is None else mask if keep is None else mask[keep]
     return out
 
 
