@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import data_file_rows
 
 import tierlib._filerun
@@ -21,6 +22,7 @@ import tierlib.cli
 import tierlib.columnar
 from tierlib import load
 from tierlib.cli import run
+from tierlib.tables import write_records
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = "rules/default.yaml"
@@ -110,6 +112,40 @@ class TestEvaluate:
         assert len(rows) == 12
         assert sum(r["status"] == "error" for r in rows) == 4
         assert any("村" in str(r["name"]) for r in rows)
+
+    @settings(max_examples=60)
+    @given(
+        records=st.lists(
+            st.dictionaries(
+                st.text(max_size=4),
+                st.recursive(
+                    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+                    lambda inner: (
+                        st.lists(inner, max_size=3)
+                        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+                    ),
+                    max_leaves=6,
+                ),
+                max_size=4,
+            ),
+            max_size=4,
+        )
+    )
+    def test_streamed_json_output_is_the_json_of_the_whole_list(self, records):
+        """write_records streams .json record by record: the bytes of json.dumps of the list."""
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "out.json"
+            write_records(path, iter(records))
+            want = json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n"
+            assert path.read_text(encoding="utf-8") == want
+
+    def test_xlsx_output_is_one_sheet_named_results(self, tmp_path):
+        import openpyxl
+
+        out_path = tmp_path / "out.xlsx"
+        call("evaluate", "--rules", DEFAULT, BROKEN, "-o", str(out_path))
+        book = openpyxl.load_workbook(out_path)
+        assert book.sheetnames == ["结果"]
 
     def test_xlsx_input_gives_the_same_results_as_csv(self, tmp_path):
         """The example county in XLSX evaluates exactly like the CSV."""

@@ -363,17 +363,19 @@ def write_records(path: str | os.PathLike[str], records: Iterable[Mapping[str, A
     """Write result records as CSV (UTF-8 with BOM), XLSX or JSON, by the file's suffix."""
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix == ".json":
-        p.write_text(
-            json.dumps(list(records), ensure_ascii=False, indent=2, default=str) + "\n",
-            encoding="utf-8",
-        )
+    if suffix == ".json":  # streamed; the same bytes as json.dumps(list(records), indent=2)
+        with p.open("w", encoding="utf-8") as fh:
+            first = True
+            for rec in records:
+                text = json.dumps(rec, ensure_ascii=False, indent=2, default=str)
+                fh.write(("[\n  " if first else ",\n  ") + text.replace("\n", "\n  "))
+                first = False
+            fh.write("[]\n" if first else "\n]\n")
     elif suffix == ".xlsx":
         import openpyxl
 
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "结果"
+        book = openpyxl.Workbook(write_only=True)  # rows go to disk as they come
+        sheet = book.create_sheet("结果")
         sheet.append(list(RESULT_COLUMNS))
         for rec in records:
             sheet.append([rec.get(c, "") for c in RESULT_COLUMNS])
