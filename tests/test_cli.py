@@ -234,24 +234,39 @@ class TestPopulationCommands:
         assert "Weak two years running" in out
 
     @pytest.mark.parametrize(
-        ("lang", "head", "line"),
+        ("lang", "heads", "line"),
         [
-            ("zh", "晋位最多（各乡镇）", "AP-03-034 三里桥村: 2023年四类→2024年二类：升两档"),
-            ("en", "Rose the most (per township)", "AP-03-034 三里桥村: Class 4 (2023) → Class 2"),
+            (
+                "zh",
+                ("晋位最多（各乡镇，村党组织）", "晋位最多（各乡镇，社区党组织）"),
+                "AP-03-034 三里桥村: 2023年四类→2024年二类：升两档",
+            ),
+            (
+                "en",
+                (
+                    "Rose the most (per township, village organizations)",
+                    "Rose the most (per township, community organizations)",
+                ),
+                "AP-03-034 三里桥村: Class 4 (2023) → Class 2",
+            ),
         ],
     )
-    def test_compare_years_names_the_biggest_riser_of_every_township(self, lang, head, line):
-        """compare-years has a 晋位最多 section with one line per township (nine), in zh and en."""
+    def test_compare_years_names_the_biggest_riser_of_every_township(self, lang, heads, line):
+        """compare-years has a 晋位最多 section per organization type (villages first), with one
+        line per township holding that type (nine for villages), in zh and en."""
         code, out, _ = call(
             "compare-years", "--rules", DEFAULT, COUNTY, "--from", "2023", "--to", "2024",
             "--lang", lang,
         )  # fmt: skip
         assert code == 0
-        section = out.split(head + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
-        groups = [s for s in section if not s.startswith("    ")]
-        assert len(groups) == 9
-        assert all(("安平县" in g) and ("2023" in g) for g in groups)
-        assert line in out
+        sections = [out.split(h + "\n", 1)[1].split("\n\n", 1)[0].splitlines() for h in heads]
+        villages, communities = ([s for s in sec if not s.startswith("    ")] for sec in sections)
+        assert len(villages) == 9
+        assert communities
+        assert all(("安平县" in g) and ("2023" in g) for g in villages + communities)
+        assert line in "\n".join(sections[0])
+        assert "社区" not in "\n".join(sections[0])  # no community among the village risers
+        assert out.index(heads[0]) < out.index(heads[1])
 
     def test_compare_years_with_an_absent_year_exits_2(self):
         """A year with no data is a usage error."""

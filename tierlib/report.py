@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from tierlib import population as pop
+from tierlib._popfmt import type_zh
 from tierlib.decision import Decision
 from tierlib.model import RuleSet
 
@@ -98,12 +99,22 @@ def compare_text(
     for text, n in sorted(steps.items()):
         lines.append(f"  {text}: {n}")
     named = {d.org_id: d.org_name for d in [*before, *after]}
-    lines.append("\n" + _t(lang, "晋位最多（各乡镇）", "Rose the most (per township)"))
-    for group in pop.biggest_risers(before, after, order, labels=labels):
-        lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
-        for riser in group.risers:
-            reason = riser.reason_zh if lang == "zh" else riser.reason_en
-            lines.append(f"    {riser.org_id} {named.get(riser.org_id, '')}: {reason}")
+    types = sorted({d.org_type for d in [*before, *after]}, key=lambda t: (t != "village", t))
+    for org_type in types:  # villages compete with villages, communities with communities
+        lines.append(
+            "\n"
+            + _t(
+                lang,
+                f"晋位最多（各乡镇，{type_zh(org_type)}）",
+                f"Rose the most (per township, {org_type} organizations)",
+            )
+        )
+        risers = pop.biggest_risers(before, after, order, org_type=org_type, labels=labels)
+        for group in risers:
+            lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
+            for riser in group.risers:
+                reason = riser.reason_zh if lang == "zh" else riser.reason_en
+                lines.append(f"    {riser.org_id} {named.get(riser.org_id, '')}: {reason}")
     histories = pop.history({m.from_year or 0: list(before), m.to_year or 0: list(after)})
     for streak in ruleset.streaks:
         results = pop.check_streaks(streak, histories, labels=labels)
