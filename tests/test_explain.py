@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import organization_facts, rulesets
 
-from tierlib import _score, engine, load, loads
+from tierlib import _decide, _score, load, loads
 from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
 from tierlib.engine import Engine
 from tierlib.errors import FactError, Location, RuleSetError
@@ -330,7 +330,7 @@ class TestExplain:
             raise AssertionError("explain must not evaluate")
 
         monkeypatch.setattr(Engine, "evaluate", boom)
-        monkeypatch.setattr(engine._Run, "decide", boom)
+        monkeypatch.setattr(_decide.Run, "decide", boom)
         monkeypatch.setattr(_score, "points", boom)
         assert expected == explain(again, ruleset)
         assert before == again.to_json()

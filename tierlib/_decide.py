@@ -1,0 +1,335 @@
+"""One evaluation of an :class:`~tierlib.engine.Engine`: the decide procedure and its trace.
+
+:class:`Run` scores every indicator (applying the missing-input policy), sums the dimensions,
+rescales and rounds the score, bands it into a tier, resolves the vetoes and raises the flags,
+appending one located :class:`~tierlib.decision.TraceEvent` per step. :class:`Compiled` is the
+plain data it reads, derived once from the rule set by the engine.
+
+Veto precedence: force and unrated effects are decisive; among those that fired, the highest
+``precedence`` wins, ties going to the harsher outcome (unrated, then the lower tier). When none
+is decisive, caps and requirements lower the tier the score gives until none applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from tierlib import __version__ as _version
+from tierlib import _score, model
+from tierlib.decision import (
+    Decision,
+    FiredVeto,
+    MissingInput,
+    Provenance,
+    Status,
+    TraceEvent,
+    fmt,
+)
+from tierlib.errors import Location
+
+if TYPE_CHECKING:
+    from tierlib.engine import Engine
+
+__all__ = ["Compiled", "Run", "facts_digest"]
+
+ZERO = Fraction(0)
+
+
+def facts_digest(org: model.Organization, shown: Mapping[str, str]) -> str:
+    """sha256 of the canonical JSON of an organization's identity and its formatted facts."""
+    data = {
+        "id": org.id,
+        "name": org.name,
+        "type": org.type,
+        "county": org.county,
+        "township": org.township,
+        "year": org.year,
+        "facts": dict(sorted(shown.items())),
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@attrs.frozen
+class Compiled:
+    """Plain data derived once from the rule set."""
+
+    inputs: Mapping[str, tuple[str, ...]]
+    tier_index: Mapping[str, int]
+    dims: Mapping[str, tuple[str, ...]]
+    bounded: Mapping[str, Fraction]  # assessed points: 0..max
+    counts: frozenset[str]  # per-unit counts: never negative
+    bonus: frozenset[str]  # bonus indicators: on top of the total
+    step_locs: Mapping[tuple[str, str], Location]  # (indicator, step id) → the YAML of the step
+    cond_names: Mapping[str, tuple[str, ...]]  # veto/… and flag/… rule id → names it reads
+    tier_locs: Mapping[str, Location]
+    rules_of: Mapping[str, frozenset[str]]  # indicator → the ids of its condition rules
+
+
+class Run:
+    """One evaluation: accumulates trace events while deciding."""
+
+    def __init__(
+        self, engine: Engine, org: model.Organization, facts: dict[str, model.FactValue]
+    ) -> None:
+        self.e, self.rs, self.org, self.facts = engine, engine.ruleset, org, facts
+        self.shown = {k: fmt(v) for k, v in facts.items()}  # each fact formatted once
+        self.trace: list[TraceEvent] = []
+
+    def event(
+        self,
+        kind: Any,
+        id: str,
+        loc: Location,
+        inputs: Iterable[tuple[str, str]] = (),
+        result: str = "",
+        note: str = "",
+        parent: str = "",
+    ) -> None:
+        self.trace.append(TraceEvent(kind, id, loc, tuple(inputs), result, note, parent))
+
+    def decide(self) -> Decision:
+        rs, facts, c = self.rs, self.facts, self.e._c
+        shown = self.shown
+        fired1, unknown1 = self.e._match(1, facts)
+        pts: dict[str, Fraction | None] = {}
+        missing: list[MissingInput] = []
+        pending = False
+        excluded = ZERO
+        for ind in rs.indicators:
+            absent = [f for f in c.inputs[ind.id] if f not in facts]
+            undetermined = sorted(c.rules_of[ind.id] & unknown1) if unknown1 else ()
+            if absent or undetermined:
+                policy = ind.missing or rs.scheme.missing
+                for name in absent or undetermined:
+                    missing.append(MissingInput(ind.id, name, policy))
+                self.event(
+                    "missing",
+                    ind.id,
+                    ind.loc,
+                    [(n, "missing") for n in absent],
+                    policy,
+                    _MISSING_NOTE[policy],
+                )
+                if policy == "zero":
+                    pts[ind.id] = ZERO
+                elif policy == "rescale":
+                    pts[ind.id] = None
+                    excluded += ZERO if ind.bonus else ind.max
+                else:
+                    pts[ind.id] = None
+                    pending = True
+                continue
+            got, steps = _score.points(ind, facts, fired1)
+            for sid, inputs, result, note in steps:
+                loc = c.step_locs.get((ind.id, sid), ind.loc)
+                self.event("item", sid, loc, inputs, result, note, parent=ind.id)
+            pts[ind.id] = got
+            used = [(n, shown[n]) for n in c.inputs[ind.id]]
+            self.event(
+                "indicator", ind.id, ind.loc, used, fmt(got), f"{ind.method}, max {fmt(ind.max)}"
+            )
+        dims: dict[str, Fraction] = {}
+        for dim in rs.dimensions:
+            dims[dim.id] = sum((pts[i] or ZERO for i in self.e._c.dims[dim.id]), ZERO)
+            self.event(
+                "dimension",
+                dim.id,
+                dim.loc,
+                [
+                    (i, fmt(pts[i]) if pts[i] is not None else "excluded")
+                    for i in self.e._c.dims[dim.id]
+                ],
+                fmt(dims[dim.id]),
+                f"max {fmt(dim.max)}",
+            )
+        score = raw = score_tier = None
+        if not pending:
+            base = sum((p or ZERO for i, p in pts.items() if i not in self.e._c.bonus), ZERO)
+            bonus = sum((p or ZERO for i, p in pts.items() if i in self.e._c.bonus), ZERO)
+            total = rs.scheme.total
+            if excluded >= total:
+                pending = True
+            else:
+                raw = base * total / (total - excluded) + bonus if excluded else base + bonus
+                note = f"rescaled ×{fmt(total)}/{fmt(total - excluded)}" if excluded else ""
+                self.event(
+                    "score",
+                    "score",
+                    rs.scheme.loc,
+                    [("indicators", fmt(base)), ("bonus", fmt(bonus))],
+                    fmt(raw),
+                    note,
+                )
+                score = raw
+                if rs.scheme.rounding is not None:
+                    score = _score.round_score(raw, rs.scheme.rounding)
+                    r = rs.scheme.rounding
+                    self.event(
+                        "round",
+                        "rounding",
+                        rs.scheme.loc,
+                        [("raw", fmt(raw))],
+                        fmt(score),
+                        f"{r.digits} decimals, {r.mode}",
+                    )
+                score_tier = _score.tier_of(score, rs.tiers, rs.below_lowest)
+                tier_loc = c.tier_locs.get(score_tier or "", rs.scheme.loc)
+                self.event(
+                    "tier",
+                    score_tier or "unrated",
+                    tier_loc,
+                    [("score", fmt(score))],
+                    score_tier or "unrated",
+                    "tier by score alone",
+                )
+        values: dict[str, model.FactValue] = dict(facts)
+        if score is not None:
+            values["score"] = score
+            values.update({f"dimension.{k}": v for k, v in dims.items()})
+            values.update({f"points.{k}": v for k, v in pts.items() if v is not None})
+        fired2, unknown2 = self.e._match(2, values)
+        fired2, unknown2 = fired2 | fired1, unknown2 | unknown1  # vetoes and flags of stage 1
+        vetoes, tier, status = self._vetoes(fired2, unknown2, score_tier, pending, values)
+        flags = tuple(f.id for f in rs.flags if f"flag/{f.id}" in fired2)
+        for flag in rs.flags:
+            rid = f"flag/{flag.id}"
+            if rid in fired2 or rid in unknown2:
+                self.event(
+                    "flag",
+                    flag.id,
+                    flag.loc,
+                    self._inputs(rid, values),
+                    "raised" if rid in fired2 else "undetermined",
+                )
+        self.event(
+            "decision",
+            self.org.id,
+            rs.scheme.loc,
+            [("score", fmt(score) if score is not None else "none")],
+            tier or status,
+            status,
+        )
+        return Decision(
+            org_id=self.org.id,
+            org_name=self.org.name,
+            org_type=self.org.type,
+            year=self.org.year,
+            status=status,
+            tier=tier,
+            score=score,
+            raw_score=raw,
+            score_tier=score_tier,
+            dimensions=dims,
+            points=pts,
+            vetoes=vetoes,
+            flags=flags,
+            missing=tuple(missing),
+            trace=tuple(self.trace),
+            provenance=Provenance(
+                rs.scheme.id,
+                rs.scheme.version,
+                self.e.sha256,
+                _version,
+                facts_digest(self.org, shown),
+            ),
+            county=self.org.county,
+            township=self.org.township,
+        )
+
+    def _inputs(self, rule: str, values: Mapping[str, model.FactValue]) -> list[tuple[str, str]]:
+        shown = self.shown
+        return [
+            (n, shown[n] if n in shown else fmt(values[n]) if n in values else "missing")
+            for n in self.e._c.cond_names[rule]
+        ]
+
+    def _vetoes(
+        self,
+        fired: frozenset[str],
+        unknown: frozenset[str],
+        score_tier: str | None,
+        pending: bool,
+        values: Mapping[str, model.FactValue],
+    ) -> tuple[tuple[FiredVeto, ...], str | None, Status]:
+        rs, index = self.rs, self.e._c.tier_index
+        lowest = rs.tiers[-1].id
+        applied: list[model.Veto] = []
+        undetermined: list[model.Veto] = []
+        for veto in rs.vetoes:
+            rid = f"veto/{veto.id}"
+            if rid in unknown:
+                undetermined.append(veto)
+            elif (rid in fired) != (veto.effect == "require"):
+                applied.append(veto)
+        decisive = [v for v in applied if v.effect in ("force", "unrated")]
+        winner = None
+        if decisive:
+            winner = max(
+                decisive,
+                key=lambda v: (v.precedence, v.effect == "unrated", index.get(v.tier or lowest, 0)),
+            )
+        tier = score_tier
+        setter: model.Veto | None = None  # the cap or requirement that set the final tier
+        if winner is not None:
+            tier = None if winner.effect == "unrated" else (winner.tier or lowest)
+        elif tier is not None:
+            changed = True
+            while changed and tier is not None:
+                changed = False
+                for v in applied:
+                    assert v.tier is not None
+                    if v.effect == "cap" and index[tier] < index[v.tier]:
+                        tier, changed, setter = v.tier, True, v
+                    elif v.effect == "require" and index[tier] <= index[v.tier]:
+                        below = index[v.tier] + 1
+                        tier = rs.tiers[below].id if below < len(rs.tiers) else None
+                        changed, setter = True, v
+                        break
+        out: list[FiredVeto] = []
+        for v in applied:
+            is_decisive = v is winner or v is setter
+            out.append(
+                FiredVeto(
+                    v.id,
+                    v.effect,
+                    v.tier if v.effect != "force" else (v.tier or lowest),
+                    True,
+                    is_decisive,
+                )
+            )
+            note = "requirement not met" if v.effect == "require" else v.effect
+            self.event(
+                "veto",
+                v.id,
+                v.loc,
+                self._inputs(f"veto/{v.id}", values),
+                f"{v.effect} {v.tier or ''}".strip(),
+                note + ("; decisive" if is_decisive else "; outweighed"),
+            )
+        for v in undetermined:
+            out.append(FiredVeto(v.id, v.effect, v.tier, False, False))
+            self.event(
+                "veto",
+                v.id,
+                v.loc,
+                self._inputs(f"veto/{v.id}", values),
+                "undetermined",
+                "an input is missing: the result stays pending",
+            )
+        if pending or undetermined:
+            return tuple(out), None, "pending"
+        return tuple(out), tier, ("rated" if tier is not None else "unrated")
+
+
+_MISSING_NOTE = {
+    "zero": "input missing: 0 points, disclosed",
+    "rescale": "input missing: indicator excluded, score rescaled",
+    "pending": "input missing: result pending until supplied",
+}
