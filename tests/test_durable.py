@@ -28,7 +28,8 @@ from strategies import exprs
 from tierlib import _durable, _durable_json
 from tierlib._ast import Arith, BoolOp, Compare, Expr, In, Num, Ref, Str, nodes, refs
 from tierlib._durable import Matcher, limit_problems
-from tierlib._durable_json import MARKER, dumps, fnv1a
+from tierlib._durable_facts import MARKER, dumps
+from tierlib._durable_json import fnv1a
 from tierlib._evaluate import evaluate
 from tierlib._expr import parse
 from tierlib.errors import EngineError, FactError, Location, RuleSetError

@@ -37,17 +37,8 @@ from typing import Any
 import durable_rules_engine
 
 from tierlib._ast import Expr, refs
-from tierlib._durable_json import (
-    SENTINEL,
-    Json,
-    Kind,
-    Plan,
-    Prepared,
-    Value,
-    compile_plan,
-    dumps,
-    limit_problems,
-)
+from tierlib._durable_facts import Prepared, Value, dumps
+from tierlib._durable_json import SENTINEL, Json, Kind, Plan, compile_plan, limit_problems
 from tierlib.errors import EngineError, RuleSetError
 
 __all__ = ["Kind", "Matcher", "Value", "limit_problems"]

@@ -1,6 +1,7 @@
-"""Condition AST → durable_rules JSON, fact encoding and engine limits (never imports durable).
+"""Condition AST → durable_rules JSON and engine limits (never imports durable).
 
-:mod:`tierlib._durable` runs what this module produces. Everything here is pure and exact:
+:mod:`tierlib._durable` runs what this module produces, with facts checked and encoded by
+:mod:`tierlib._durable_facts`. Everything here is pure and exact:
 
 * Reference names become internal fields (``v0``, ``v1``, …; hoisted comparisons ``d0``, …)
   whose 32-bit FNV-1a hashes — the only thing durable_rules keys properties by — are distinct
@@ -11,11 +12,6 @@
   durable_rules; anything else (arithmetic, string ordering, numbers beyond 2**53) is *hoisted*:
   the sign of ``left - right`` is computed exactly in Python and posted as a derived field that
   the rule compares with 0. Constant comparisons are folded.
-* A rule that references a missing (or None) value, or divides by zero anywhere for the given
-  values, is *undetermined*: never reported as matching.
-* Numbers are posted as integers when exact, otherwise as doubles written without an exponent
-  (durable_rules rejects ``5e-05`` with error 204). Values durable_rules could not compare
-  exactly are refused (F101), as are NaN/infinity (F102) and values of the wrong kind (F103).
 
 Limits measured on durable_rules 2.0.28 (see :func:`limit_problems`): the alpha-network
 traversal stack holds 64 nodes (error 303 beyond), an alpha node's child table has 512 slots
@@ -26,13 +22,9 @@ which (``sid``, ``id`` and the marker) are tierlib's (error 302 beyond).
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
 from collections.abc import Mapping
-from decimal import Decimal
 from fractions import Fraction
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -51,29 +43,23 @@ from tierlib._ast import (
     nodes,
     refs,
 )
-from tierlib._evaluate import Value, evaluate
+from tierlib._durable_facts import MARKER, Derived, Encoder, dumps, exact
+from tierlib._evaluate import evaluate
 from tierlib._typecheck import Kind
-from tierlib.errors import FactError, Location, Problem
+from tierlib.errors import Location, Problem
 
 __all__ = [
-    "MARKER",
     "SENTINEL",
     "Json",
     "Kind",
     "Plan",
-    "Prepared",
-    "Value",
     "compile_plan",
-    "dumps",
     "limit_problems",
 ]
 
 Json: TypeAlias = dict[str, Any]
 
-MARKER = "tk"  # the field only tierlib's facts carry
 SENTINEL = "s"  # internal name of the catch-all rule; condition rules are r0, r1, …
-MAX_EXACT = 2**53  # integers up to this magnitude are exact doubles
-MAX_STRING_BYTES = 65535  # durable_rules truncates string lengths to an unsigned short
 MAX_MATCHING = 63  # traversal stack: 64 measured, one kept in reserve
 MAX_CHILDREN = 256  # children of one alpha node: 512 slots, a full table hangs
 MAX_JOINS = 100  # $or joins linked from one alpha node: 128 (error 107 beyond)
@@ -105,7 +91,6 @@ _NEGATE: dict[CompareOp, CompareOp] = {
     "!=": "==",
 }
 _RESERVED = ("sid", "id", "$s", MARKER, "$m", "$and", "$or", "$nex", "$ex", "$forward", "label")
-_FACTS = Location("<facts>")
 
 
 def fnv1a(name: str) -> int:
@@ -119,74 +104,11 @@ def fnv1a(name: str) -> int:
 _RESERVED_HASHES = frozenset(fnv1a(name) for name in _RESERVED)
 
 
-def dumps(obj: object) -> str:
-    """JSON text durable_rules parses: ASCII only, floats in positional notation."""
-    if isinstance(obj, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{dumps(v)}" for k, v in obj.items()) + "}"
-    if isinstance(obj, list):
-        return "[" + ",".join(dumps(v) for v in obj) + "]"
-    if isinstance(obj, bool) or obj is None:
-        raise TypeError(f"durable_rules mishandles {obj!r}; post 1/0 instead")
-    if isinstance(obj, float):
-        if not math.isfinite(obj):
-            raise ValueError(f"durable_rules cannot parse {obj!r}")
-        text = repr(obj)
-        if "e" in text:  # durable_rules reads 5e-05 or 1e+16 as a syntax error (204)
-            text = format(Decimal(text), "f")
-        return text if "." in text else text + ".0"
-    if isinstance(obj, int | str):
-        return json.dumps(obj)
-    raise TypeError(f"cannot encode {type(obj).__name__}")
-
-
-def _exact(value: Fraction) -> int | float | None:
-    """``value`` as durable_rules will hold it: an exact int, a double, or None when too big."""
-    if value.denominator == 1 and abs(value) <= MAX_EXACT:
-        return int(value)
-    return None if abs(value) > MAX_EXACT else float(value)
-
-
-def _sign(a: Value, b: Value) -> int:
-    x, y = cast(Fraction, a), cast(Fraction, b)  # same kind (type-checked): any ordered pair
-    return (x > y) - (x < y)
-
-
-@attrs.frozen
-class Derived:
-    """A hoisted comparison: ``field`` holds the sign of ``left - right`` (-1, 0 or 1)."""
-
-    field: str
-    left: Expr
-    right: Expr
-    names: frozenset[str]
-
-
-@attrs.frozen
-class Prepared:
-    """One organization's values, checked and ready to post."""
-
-    present: dict[str, Value]
-    signs: dict[str, int]  # derived field -> sign, for those that could be computed
-    undetermined: frozenset[str]
-
-
 @attrs.define
-class Plan:
-    """A compiled rule set: durable JSON per rule plus what is needed to encode facts."""
+class Plan(Encoder):
+    """A compiled rule set: durable JSON per rule, on top of what :class:`Encoder` needs for facts."""
 
-    token: int
-    kinds: Mapping[str, Kind]
     conditions: dict[str, Json] = attrs.Factory(dict)  # rule id -> the rule's "m" condition
-    fields: dict[str, str] = attrs.Factory(dict)  # reference name -> posted field
-    derived: dict[tuple[Expr, Expr], Derived] = attrs.Factory(dict)
-    rule_names: dict[str, frozenset[str]] = attrs.Factory(dict)
-    rule_derived: dict[str, frozenset[str]] = attrs.Factory(dict)
-    rule_divisors: dict[str, frozenset[Expr]] = attrs.Factory(dict)
-    divisors: set[Expr] = attrs.Factory(set)  # every divisor of every rule
-    referenced: set[str] = attrs.Factory(set)  # every name any rule references
-    # posted field -> double -> the exact literals it is compared with directly
-    literals: dict[str, dict[float, set[Fraction]]] = attrs.Factory(dict)
-    pairs: set[tuple[str, str]] = attrs.Factory(set)  # numeric names compared directly
     field_counts: dict[str, int] = attrs.Factory(dict)  # rule id -> fields posted so far
     _hashes: set[int] = attrs.Factory(lambda: set(_RESERVED_HASHES))
     _counter: int = 0
@@ -290,78 +212,6 @@ class Plan:
         used.add(derived.field)
         return derived.field
 
-    # ------------------------------------------------------------ facts
-
-    def prepare(self, values: Mapping[str, object]) -> Prepared:
-        """Check one organization's values; raises :class:`FactError` listing every problem."""
-        problems: list[Problem] = []
-        present: dict[str, Value] = {}
-        for name in self.referenced:
-            raw = values.get(name)
-            if raw is not None:
-                value = _checked(name, self.kinds[name], raw, problems)
-                if value is not None:
-                    present[name] = value
-        for name, field in self.fields.items():
-            if name in present:
-                self._check_exact(name, field, present[name], problems)
-        for a, b in self.pairs:
-            x, y = present.get(a), present.get(b)
-            if isinstance(x, Fraction) and isinstance(y, Fraction) and _too_close_pair(x, y):
-                problems.append(_too_close(a, x, f"{b} = {y}"))
-        if problems:
-            raise FactError(problems)
-        signs: dict[str, int] = {}
-        for d in self.derived.values():
-            if d.names <= present.keys():
-                with contextlib.suppress(ZeroDivisionError):  # see the divisors below
-                    signs[d.field] = _sign(evaluate(d.left, present), evaluate(d.right, present))
-        # undetermined: a value is missing, or some division in the rule has a zero divisor
-        # (wherever it stands: not only where an and/or would evaluate it)
-        zero = {e for e in self.divisors if _is_zero_divisor(e, present)}
-        undetermined = frozenset(
-            rule
-            for rule, names in self.rule_names.items()
-            if not names <= present.keys()
-            or self.rule_divisors[rule] & zero
-            or not self.rule_derived[rule] <= signs.keys()
-        )
-        return Prepared(present, signs, undetermined)
-
-    def _check_exact(self, name: str, field: str, value: Value, problems: list[Problem]) -> None:
-        if isinstance(value, str):
-            if len(json.dumps(value)) - 2 > MAX_STRING_BYTES:
-                message = f"{name}: text longer than {MAX_STRING_BYTES} bytes cannot be compared"
-                problems.append(Problem("F101", message, _FACTS))
-        elif isinstance(value, Fraction):
-            if abs(value) > MAX_EXACT:
-                message = f"{name}: {value} is beyond 2**53 and cannot be compared exactly"
-                problems.append(Problem("F101", message, _FACTS))
-                return
-            literals = self.literals.get(field)
-            clash = (
-                sorted(x for x in literals.get(float(value), ()) if x != value) if literals else []
-            )
-            if clash:
-                problems.append(_too_close(name, value, str(clash[0])))
-
-    def fact(self, prepared: Prepared, sid: str) -> str:
-        """The JSON text of the fact to assert for ``prepared`` in session ``sid``."""
-        parts = [f'{{"sid":{json.dumps(sid)},"{MARKER}":{self.token}']
-        for name, field in self.fields.items():
-            value = prepared.present.get(name)
-            if isinstance(value, bool):
-                parts.append(f',"{field}":{int(value)}')
-            elif isinstance(value, Fraction) and value.denominator == 1:
-                parts.append(f',"{field}":{value.numerator}')  # |value| <= 2**53: checked
-            elif value is not None:
-                parts.append(
-                    f',"{field}":{dumps(_exact(value) if isinstance(value, Fraction) else value)}'
-                )
-        parts.extend(f',"{field}":{sign}' for field, sign in prepared.signs.items())
-        parts.append("}")
-        return "".join(parts)
-
     # ------------------------------------------------------------ limits
 
     def problems(self, locations: Mapping[str, Location]) -> list[Problem]:
@@ -403,15 +253,6 @@ def _fold(expr: Expr) -> Expr:
     return Str(value, expr.loc) if isinstance(value, str) else Num(Fraction(value), expr.loc)
 
 
-def _is_zero_divisor(divisor: Expr, present: Mapping[str, Value]) -> bool:
-    if any(r.name not in present for r in refs(divisor)):
-        return False  # the rule is undetermined anyway
-    try:
-        return evaluate(divisor, present) == 0
-    except ZeroDivisionError:
-        return True
-
-
 def _is_literal(expr: Expr) -> bool:
     return isinstance(expr, Num | Str | Bool)
 
@@ -419,37 +260,7 @@ def _is_literal(expr: Expr) -> bool:
 def _literal(node: Num | Str | Bool) -> int | float | str | None:
     if isinstance(node, Bool):
         return int(node.value)
-    return node.value if isinstance(node, Str) else _exact(node.value)
-
-
-def _checked(name: str, kind: Kind, raw: object, problems: list[Problem]) -> Value | None:
-    """``raw`` as an exact value of ``kind``, or None after recording a problem."""
-    if kind == "number" and not isinstance(raw, bool):
-        if isinstance(raw, float | Decimal) and not math.isfinite(raw):
-            problems.append(Problem("F102", f"{name}: {raw} is not a finite number", _FACTS))
-            return None
-        if isinstance(raw, float):
-            return Fraction(repr(raw))  # the decimal the float was written as: 0.1 is 1/10
-        if isinstance(raw, int | Fraction | Decimal):
-            return raw if type(raw) is Fraction else Fraction(raw)
-    elif isinstance(raw, bool if kind == "boolean" else str):
-        return cast(Value, raw)
-    got = "boolean" if isinstance(raw, bool) else type(raw).__name__
-    problems.append(Problem("F103", f"{name}: expected a {kind}, got {got} {raw!r}", _FACTS))
-    return None
-
-
-def _too_close_pair(x: Fraction, y: Fraction) -> bool:
-    """Whether distinct ``x`` and ``y`` become the same double (so durable sees them equal)."""
-    return x != y and abs(x) <= MAX_EXACT and abs(y) <= MAX_EXACT and float(x) == float(y)
-
-
-def _too_close(name: str, value: Fraction, other: str) -> Problem:
-    message = (
-        f"{name}: {value} and {other} differ by less than double precision; "
-        "durable_rules cannot compare them exactly"
-    )
-    return Problem("F101", message, _FACTS)
+    return node.value if isinstance(node, Str) else exact(node.value)
 
 
 def _count_groups(cond: Json) -> int:
