@@ -1,4 +1,4 @@
-"""Score, tier and vetoes for tierlib.columnar, step by step as :class:`tierlib.engine._Run`.
+"""Score, tier and vetoes for tierlib.columnar, step by step as :class:`tierlib._decide.Run`.
 
 Dimension subtotals, the raw score (rescaled only on the rows that left an indicator out),
 rounding before banding, the tier by score; then veto precedence: the decisive force/unrated

@@ -1,6 +1,6 @@
 """The vectorized decision procedure of tierlib.columnar: facts, then points per indicator.
 
-Mirrors :class:`tierlib.engine._Run` step by step over the rows of one chunk, with exact
+Mirrors :class:`tierlib._decide.Run` step by step over the rows of one chunk, with exact
 rational columns (:mod:`tierlib._columnar_num`): typed facts and the row checks
 (:func:`run`), conditions (:mod:`tierlib._columnar_cond`), points of every scoring method and
 missing-data policies (here), score, tier and vetoes (:mod:`tierlib._columnar_decide`). A row
