@@ -3,7 +3,7 @@
 :func:`explain` reads only the :class:`~tierlib.decision.Decision` (its trace and outcome) and
 the labels and bounds of the rule set; it never evaluates a rule again and does no I/O. The
 :class:`Explanation` holds both languages — every sentence comes from one template pair in
-``_PHRASES`` — so one structure renders as Chinese or English text, JSON or HTML (see
+:mod:`tierlib._phrases` — so one structure renders as Chinese or English text, JSON or HTML (see
 :mod:`tierlib.render`). The decisive reason comes first, as in the headline.
 """
 
@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Literal, TypeAlias
-
-import attrs
 
 from tierlib import model
+from tierlib._explanation import Explanation as Explanation
+from tierlib._explanation import Fact as Fact
+from tierlib._explanation import IndicatorLine as IndicatorLine
+from tierlib._explanation import Line as Line
+from tierlib._explanation import NextTier as NextTier
+from tierlib._explanation import Reason as Reason
+from tierlib._explanation import State as State
+from tierlib._explanation import Step as Step
 from tierlib._phrases import PHRASES as _PHRASES
 from tierlib._phrases import Lang as Lang
 from tierlib._phrases import Text as Text
@@ -24,121 +29,7 @@ from tierlib._phrases import join as _join
 from tierlib._phrases import label as _label
 from tierlib._phrases import range_text as _range_text
 from tierlib._phrases import t as _t
-from tierlib.decision import Decision, Provenance, TraceEvent, fmt
-
-State: TypeAlias = Literal["decisive", "outweighed", "undetermined", "applies"]
-
-
-@attrs.frozen
-class Fact:
-    """A value that was used, as the trace recorded it (``true``, ``0.9``, ``missing`` …)."""
-
-    name: str
-    label: Text
-    value: str
-    unit: str = ""
-
-    def shown(self, lang: Lang) -> str:
-        if self.value in ("true", "false", "missing", "excluded"):
-            return _t(self.value).get(lang)
-        unit = _t("unit." + self.unit).get(lang) if f"unit.{self.unit}" in _PHRASES else self.unit
-        return f"{self.value} {unit}".strip()
-
-
-@attrs.frozen
-class Reason:
-    """A veto, cap or requirement that applied or could not be determined."""
-
-    id: str
-    effect: str
-    tier: str | None
-    label: Text
-    state: State
-    summary: Text
-    facts: tuple[Fact, ...]
-    at: str
-    source: str = ""
-
-
-@attrs.frozen
-class Step:
-    """One checklist item, deduction, band or method step of an indicator."""
-
-    id: str
-    label: Text
-    points: str
-    how: Text
-    facts: tuple[Fact, ...]
-    at: str
-
-
-@attrs.frozen
-class IndicatorLine:
-    id: str
-    label: Text
-    dimension: Text
-    points: str | None  # None: left out (rescale) or pending
-    max: str
-    method: Text
-    facts: tuple[Fact, ...]
-    steps: tuple[Step, ...]
-    missing: Text | None  # what the missing-data policy did
-    at: str
-    policy: str = ""  # zero / rescale / pending when an input was missing
-    bonus: bool = False
-    source: str = ""
-
-
-@attrs.frozen
-class Line:
-    """A dimension subtotal, a step of the score or a flag: a labelled value at a location."""
-
-    kind: Literal["dimension", "raw", "rescale", "round", "tier", "flag"]
-    id: str
-    label: Text
-    value: str  # points, the score after the step, or the flag's state (raised/undetermined)
-    at: str
-    max: str = ""
-    facts: tuple[Fact, ...] = ()
-    note: Text | None = None  # a flag's escalation
-
-
-@attrs.frozen
-class NextTier:
-    """Points the score needs for the next better tier, and what blocks it regardless."""
-
-    tier: str | None  # None: already the best tier by score
-    label: Text | None
-    gap: str | None
-    strict: bool  # the bound is "above" and unrounded: strictly more than ``gap`` is needed
-    blocked_by: tuple[Text, ...]
-    text: Text
-
-
-@attrs.frozen
-class Explanation:
-    """Everything a township worker needs to understand one decision, in zh and en."""
-
-    org_id: str
-    org_name: str
-    status: str
-    tier: str | None
-    outcome: Text
-    total: str | None
-    headline: Text
-    reasons: tuple[Reason, ...]
-    indicators: tuple[IndicatorLine, ...]
-    dimensions: tuple[Line, ...]
-    score: tuple[Line, ...]
-    flags: tuple[Line, ...]
-    provenance: Provenance
-    next_tier: NextTier | None
-
-    def text(self, lang: Lang) -> str:
-        """Plain aligned text in ``lang`` (see :func:`tierlib.render.to_text`)."""
-        from tierlib.render import to_text
-
-        return to_text(self, lang)
+from tierlib.decision import Decision, TraceEvent, fmt
 
 
 class _Static:
