@@ -123,3 +123,14 @@ def test_default_chunking_over_threads_gives_the_single_thread_result(default: E
     cols = synthetic_default_table(np.random.default_rng(5), 40_000)
     one = columns_of(evaluate_table(default, cols, workers=1))
     assert columns_of(evaluate_table(default, cols, workers=2)) == one
+
+
+def test_engine_evaluate_table_is_the_columnar_evaluator(default: Engine) -> None:
+    """Engine.evaluate_table (a typed method) gives evaluate_table's result; its plan is shared."""
+    cols = synthetic_default_table(np.random.default_rng(3), 500)
+    assert columns_of(default.evaluate_table(cols, workers=1)) == columns_of(
+        evaluate_table(default, cols, workers=1)
+    )
+    plan = default._columnar_plan
+    default.evaluate_table(cols)
+    assert default._columnar_plan is plan is not None

@@ -59,5 +59,3 @@ __all__ = [
     "read_organizations",
     "ruleset_sha256",
 ]
-
-Engine.evaluate_table = evaluate_table  # type: ignore[attr-defined]

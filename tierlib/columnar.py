@@ -48,8 +48,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -76,21 +74,20 @@ from tierlib.tables import Row
 __all__ = ["STATUSES", "Exact", "TableResult", "evaluate_stream", "evaluate_table"]
 
 STATUSES = ("rated", "unrated", "pending")
-_PLANS: weakref.WeakKeyDictionary[Engine, Plan] = weakref.WeakKeyDictionary()
-_PLANS_LOCK = threading.Lock()
 
 Where = Callable[[int], "Location | None"]
 
 
 def _plan(engine: Engine) -> Plan:
+    """The engine's plan, built on first use; one per engine, so threads share its text codes."""
     if engine.closed:
         raise EngineError("the engine is closed")
-    plan = _PLANS.get(engine)
+    plan: Plan | None = engine._columnar_plan
     if plan is None:
-        with _PLANS_LOCK:  # one plan per engine, so that threads share its text codes
-            plan = _PLANS.get(engine)
+        with engine._lock:
+            plan = engine._columnar_plan
             if plan is None:
-                plan = _PLANS[engine] = Plan(engine.ruleset)
+                plan = engine._columnar_plan = Plan(engine.ruleset)
     return plan
 
 

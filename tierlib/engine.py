@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierlib import _score, model
 from tierlib._ast import refs
@@ -28,6 +28,9 @@ from tierlib._load import canonical
 from tierlib.decision import Decision, fmt
 from tierlib.errors import EngineError, FactError, Location, Problem
 from tierlib.explain import Explainer, Explanation
+
+if TYPE_CHECKING:
+    from tierlib.columnar import TableResult
 
 
 def ruleset_sha256(ruleset: model.RuleSet) -> str:
@@ -51,6 +54,7 @@ class Engine:
         self._lock = threading.Lock()
         self._closed = False
         self._explainer = Explainer(ruleset)
+        self._columnar_plan: Any = None  # tierlib.columnar's plan, built on first use
         computed = kinds.keys() - symbols(ruleset, computed=False).keys()
         # stage 2 holds only the rules that read a computed value; the rest run in stage 1
         late = {
@@ -162,6 +166,19 @@ class Engine:
     def explain(self, decision: Decision) -> Explanation:
         """``tierlib.explain(decision, self.ruleset)``, with the rule set's phrases built once."""
         return self._explainer(decision)
+
+    def evaluate_table(
+        self,
+        data: Any,
+        *,
+        chunk_size: int | None = None,
+        where: str | Sequence[Location] = "<table>",
+        workers: int | None = None,
+    ) -> TableResult:
+        """Decide every row of a table with numpy: :func:`tierlib.columnar.evaluate_table`."""
+        from tierlib.columnar import evaluate_table
+
+        return evaluate_table(self, data, chunk_size=chunk_size, where=where, workers=workers)
 
     def evaluate_many(self, orgs: Iterable[model.Organization]) -> Iterator[Decision | FactError]:
         """Decisions in input order; an organization with bad facts yields its FactError instead."""
