@@ -398,3 +398,59 @@ class TestNumpyInput:
         }
         org = attrs.evolve(good_village(), facts=facts)
         assert engine.evaluate(org).to_json() == typed.to_json()
+
+
+class TestScoringMemo:
+    """An engine remembers each indicator's points and events by the values of its inputs."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(data=st.data())
+    def test_a_remembered_indicator_never_changes_a_decision(self, data):
+        """Random rule sets × organizations sharing values: decisions made with the memo filled
+        by other organizations are byte-identical to those made with an empty memo."""
+        from strategies import rulesets
+
+        from tierlib.errors import RuleSetError
+
+        ruleset = data.draw(rulesets())
+        try:
+            engine = Engine(ruleset)
+        except RuleSetError:  # beyond a durable_rules limit: not what this test is about
+            return
+        with engine:
+            base = data.draw(organization_facts(ruleset))
+            orgs = []
+            for k in range(8):  # each a few facts away from the first: keys repeat
+                facts = dict(base)
+                facts.update(data.draw(organization_facts(ruleset)) if k % 3 == 2 else {})
+                for name in data.draw(st.lists(st.sampled_from(sorted(base) or ["x"]), max_size=2)):
+                    facts.pop(name, None)
+                orgs.append(Organization(id=f"O{k}", facts=facts))
+            fresh = []
+            for org in orgs:
+                engine._scored.clear()
+                try:
+                    fresh.append(engine.evaluate(org).to_json())
+                except FactError as exc:
+                    fresh.append(str(exc))
+            engine._scored.clear()
+            for _ in range(2):  # the first pass fills the memo, the second reads it
+                again = []
+                for org in orgs:
+                    try:
+                        again.append(engine.evaluate(org).to_json())
+                    except FactError as exc:
+                        again.append(str(exc))
+                assert again == fresh
+
+    def test_the_memo_is_bounded(self, default, monkeypatch):
+        """Past MEMO_SIZE entries the memo starts over instead of growing."""
+        import tierlib._decide
+
+        monkeypatch.setattr(tierlib._decide, "MEMO_SIZE", 20)
+        ruleset, _ = default
+        with Engine(ruleset) as engine:
+            for k in range(40):
+                engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
+                assert len(engine._scored) <= 20
+            assert engine._scored

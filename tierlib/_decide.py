@@ -36,9 +36,14 @@ from tierlib.errors import Location
 if TYPE_CHECKING:
     from tierlib.engine import Engine
 
-__all__ = ["Compiled", "Run", "facts_digest"]
+__all__ = ["MEMO_SIZE", "Compiled", "Run", "Scored", "facts_digest"]
 
 ZERO = Fraction(0)
+# An indicator's points and events are a pure function of its inputs' values (and of its
+# conditions that held): an engine keeps up to MEMO_SIZE of them, so repeated values (booleans,
+# counts, shares with few decimals) are scored and formatted once.
+MEMO_SIZE = 8192
+Scored = tuple[Fraction, tuple[TraceEvent, ...]]
 
 
 def facts_digest(org: model.Organization, shown: Mapping[str, str]) -> str:
@@ -81,6 +86,7 @@ class Run:
         self.e, self.rs, self.org, self.facts = engine, engine.ruleset, org, facts
         self.shown = {k: fmt(v) for k, v in facts.items()}  # each fact formatted once
         self.trace: list[TraceEvent] = []
+        self.fired1: frozenset[str] = frozenset()
 
     def event(
         self,
@@ -94,10 +100,27 @@ class Run:
     ) -> None:
         self.trace.append(TraceEvent(kind, id, loc, tuple(inputs), result, note, parent))
 
+    def _score(self, ind: model.Indicator, names: tuple[str, ...]) -> Scored:
+        """Points of ``ind`` (every input present) with its item and indicator events."""
+        c = self.e._c
+        got, steps = _score.points(ind, self.facts, self.fired1)
+        events = [
+            TraceEvent(
+                "item", sid, c.step_locs.get((ind.id, sid), ind.loc), inputs, result, note, ind.id
+            )
+            for sid, inputs, result, note in steps
+        ]
+        used = tuple((n, self.shown[n]) for n in names)
+        note = f"{ind.method}, max {fmt(ind.max)}"
+        events.append(TraceEvent("indicator", ind.id, ind.loc, used, fmt(got), note))
+        return got, tuple(events)
+
     def decide(self) -> Decision:
         rs, facts, c = self.rs, self.facts, self.e._c
         shown = self.shown
+        memo = self.e._scored
         fired1, unknown1 = self.e._match(1, facts)
+        self.fired1 = fired1
         pts: dict[str, Fraction | None] = {}
         missing: list[MissingInput] = []
         pending = False
@@ -126,15 +149,16 @@ class Run:
                     pts[ind.id] = None
                     pending = True
                 continue
-            got, steps = _score.points(ind, facts, fired1)
-            for sid, inputs, result, note in steps:
-                loc = c.step_locs.get((ind.id, sid), ind.loc)
-                self.event("item", sid, loc, inputs, result, note, parent=ind.id)
-            pts[ind.id] = got
-            used = [(n, shown[n]) for n in c.inputs[ind.id]]
-            self.event(
-                "indicator", ind.id, ind.loc, used, fmt(got), f"{ind.method}, max {fmt(ind.max)}"
-            )
+            names = c.inputs[ind.id]
+            key = (ind.id, tuple([facts[n] for n in names]), fired1 & c.rules_of[ind.id])
+            scored = memo.get(key)
+            if scored is None:
+                scored = self._score(ind, names)
+                if len(memo) >= MEMO_SIZE:  # bounded: start over rather than grow
+                    memo.clear()
+                memo[key] = scored
+            pts[ind.id] = scored[0]
+            self.trace.extend(scored[1])
         dims: dict[str, Fraction] = {}
         for dim in rs.dimensions:
             dims[dim.id] = sum((pts[i] or ZERO for i in self.e._c.dims[dim.id]), ZERO)

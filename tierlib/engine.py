@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tierlib import _score, model
 from tierlib._ast import refs
 from tierlib._check import conditions, symbols
-from tierlib._decide import Compiled, Run, facts_digest
+from tierlib._decide import Compiled, Run, Scored, facts_digest
 from tierlib._durable import Matcher
 from tierlib._facts import validate
 from tierlib._load import canonical
@@ -55,6 +55,7 @@ class Engine:
         self._closed = False
         self._explainer = Explainer(ruleset)
         self._columnar_plan: Any = None  # tierlib.columnar's plan, built on first use
+        self._scored: dict[Any, Scored] = {}  # indicator results by inputs (see _decide)
         computed = kinds.keys() - symbols(ruleset, computed=False).keys()
         # stage 2 holds only the rules that read a computed value; the rest run in stage 1
         late = {
