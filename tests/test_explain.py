@@ -450,3 +450,16 @@ def test_an_explainer_shared_by_threads_gives_the_sequential_explanations() -> N
         with fresh, ThreadPoolExecutor(4) as pool:
             got = list(pool.map(fresh.explain, decisions))
         assert got == want
+
+
+def test_the_indicator_line_memo_is_bounded_and_changes_nothing(monkeypatch) -> None:
+    import tierlib.explain
+
+    monkeypatch.setattr(tierlib.explain, "LINES_MEMO_SIZE", 5)
+    ruleset = load(RULES)
+    with Engine(ruleset) as eng:
+        decisions = _county_decisions(eng)[:60]
+        explainer = Explainer(ruleset)
+        for d in decisions:
+            assert explainer(d) == explain(d, ruleset)
+            assert len(explainer._static.lines) <= 5

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
+from typing import Any
 
 from tierlib import model
 from tierlib._explanation import Explanation as Explanation
@@ -31,6 +32,8 @@ from tierlib._phrases import range_text as _range_text
 from tierlib._phrases import t as _t
 from tierlib.decision import Decision, TraceEvent, fmt
 
+LINES_MEMO_SIZE = 8192
+
 
 class _Static:
     """What explanations under one rule set share: look-ups, and phrases built once."""
@@ -47,6 +50,7 @@ class _Static:
         self.items: dict[str, dict[str, model.Item]] = {}
         self.steps: dict[tuple[str, str, str, bool], tuple[Text, Text]] = {}
         self.rules: dict[str, Text] = {}
+        self.lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
 
 
 class _Ctx:
@@ -277,9 +281,30 @@ def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
 
 
 def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
+    """The line of ``ind``: a function of its trace events, remembered by their identity.
+
+    An engine hands out the same event objects whenever an indicator's inputs repeat, so the
+    line is built once for them. The memo keeps the events alive, so their ids stay theirs.
+    """
     ev = c.of_indicator.get(ind.id)
+    evs = c.steps.get(ind.id, ())
+    key = (ind.id, id(ev), *map(id, evs))
+    memo = c.static.lines
+    hit = memo.get(key)
+    if hit is not None:
+        return hit[1]
+    line = _indicator_line(c, ind, ev, evs)
+    if len(memo) >= LINES_MEMO_SIZE:  # bounded: start over rather than grow
+        memo.clear()
+    memo[key] = ((ev, *evs), line)
+    return line
+
+
+def _indicator_line(
+    c: _Ctx, ind: model.Indicator, ev: TraceEvent | None, evs: Iterable[TraceEvent]
+) -> IndicatorLine:
     dim = c.dims.get(ind.dimension or "")
-    steps = tuple(_step(c, ind, e) for e in c.steps.get(ind.id, ()))
+    steps = tuple(_step(c, ind, e) for e in evs)
     points, missing, policy, facts = None, None, "", c.facts(ev.inputs if ev else ())
     if ev is not None and ev.kind == "missing":
         names = c.missing_facts(ev)
