@@ -453,9 +453,10 @@ def test_an_explainer_shared_by_threads_gives_the_sequential_explanations() -> N
 
 
 def test_the_indicator_line_memo_is_bounded_and_changes_nothing(monkeypatch) -> None:
-    import tierlib.explain
+    import importlib
 
-    monkeypatch.setattr(tierlib.explain, "LINES_MEMO_SIZE", 5)
+    # the package's ``explain`` attribute is the function: reach the module itself
+    monkeypatch.setattr(importlib.import_module("tierlib.explain"), "LINES_MEMO_SIZE", 5)
     ruleset = load(RULES)
     with Engine(ruleset) as eng:
         decisions = _county_decisions(eng)[:60]
