@@ -454,3 +454,21 @@ class TestScoringMemo:
                 engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
                 assert len(engine._scored) <= 20
             assert engine._scored
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.none()
+        | st.fractions(max_denominator=10**6)
+        | st.integers(-(10**20), 10**20).map(Fraction),
+        max_size=20,
+    )
+)
+def test_exact_sum_is_the_sum_of_the_fractions(values):
+    from tierlib import _score
+
+    got = _score.exact_sum(values)
+    want = sum((v for v in values if v is not None), Fraction(0))
+    assert got == want
+    assert (got.numerator, got.denominator) == (want.numerator, want.denominator)

@@ -161,7 +161,7 @@ class Run:
             self.trace.extend(scored[1])
         dims: dict[str, Fraction] = {}
         for dim in rs.dimensions:
-            dims[dim.id] = sum((pts[i] or ZERO for i in self.e._c.dims[dim.id]), ZERO)
+            dims[dim.id] = _score.exact_sum([pts[i] for i in c.dims[dim.id]])
             self.event(
                 "dimension",
                 dim.id,
@@ -175,8 +175,8 @@ class Run:
             )
         score = raw = score_tier = None
         if not pending:
-            base = sum((p or ZERO for i, p in pts.items() if i not in self.e._c.bonus), ZERO)
-            bonus = sum((p or ZERO for i, p in pts.items() if i in self.e._c.bonus), ZERO)
+            base = _score.exact_sum([p for i, p in pts.items() if i not in c.bonus])
+            bonus = _score.exact_sum([p for i, p in pts.items() if i in c.bonus])
             total = rs.scheme.total
             if excluded >= total:
                 pending = True

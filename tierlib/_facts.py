@@ -7,6 +7,7 @@ naming the organization and the field. ``None`` and empty text mean "missing".
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -106,7 +107,11 @@ def validate(
     return out, problems
 
 
+@functools.lru_cache(maxsize=4096)
 def _from_float(value: float) -> Fraction | None:
+    """The decimal a float was written as (0.1 is 1/10); None for NaN and infinities.
+
+    Memoized: the same values (shares, amounts with few decimals) come back row after row."""
     return Fraction(Decimal(repr(value))) if math.isfinite(value) else None
 
 

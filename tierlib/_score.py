@@ -7,7 +7,7 @@ Each function returns the points together with the steps that explain them, as
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from tierlib import model
@@ -16,6 +16,25 @@ from tierlib.decision import fmt
 
 Step = tuple[str, tuple[tuple[str, str], ...], str, str]  # (id, inputs, result, note)
 ZERO = Fraction(0)
+
+
+def exact_sum(values: Iterable[Fraction | None]) -> Fraction:
+    """The sum of ``values`` (None counts as 0), normalized once at the end.
+
+    Equal to ``sum(values, Fraction(0))``, without the per-addition normalization that makes
+    Fraction addition slow."""
+    n, d = 0, 1
+    for x in values:
+        if x is None:
+            continue
+        xd = x.denominator
+        if xd == d:
+            n += x.numerator
+        else:
+            g = math.gcd(d, xd)
+            n = n * (xd // g) + x.numerator * (d // g)
+            d = d // g * xd
+    return Fraction(n, d)
 
 
 def clamp(x: Fraction, low: Fraction, high: Fraction) -> Fraction:
