@@ -472,3 +472,25 @@ def test_exact_sum_is_the_sum_of_the_fractions(values):
     want = sum((v for v in values if v is not None), Fraction(0))
     assert got == want
     assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
+
+
+@settings(max_examples=300)
+@given(
+    x=st.fractions(max_denominator=1000) | st.integers(-(2**54), 2**54).map(Fraction),
+    low=st.none() | st.fractions(max_denominator=100),
+    high=st.none() | st.fractions(max_denominator=100),
+    integer=st.booleans(),
+)
+def test_the_fast_number_check_agrees_with_the_fraction_comparisons(x, low, high, integer):
+    """_facts._fits compares numerators and denominators as integers: same verdicts."""
+    from tierlib import _facts
+    from tierlib.model import FactSpec
+
+    spec = FactSpec(kind="number", minimum=low, maximum=high, integer=integer)
+    want = (
+        -_facts.MAX_EXACT <= x <= _facts.MAX_EXACT
+        and (not integer or x.denominator == 1)
+        and (low is None or x >= low)
+        and (high is None or x <= high)
+    )
+    assert _facts._fits(x, spec) == want

@@ -152,7 +152,7 @@ class Encoder:
                 message = f"{name}: text longer than {MAX_STRING_BYTES} bytes cannot be compared"
                 problems.append(Problem("F101", message, _FACTS))
         elif isinstance(value, Fraction):
-            if abs(value) > MAX_EXACT:
+            if abs(value.numerator) > MAX_EXACT * value.denominator:
                 message = f"{name}: {value} is beyond 2**53 and cannot be compared exactly"
                 problems.append(Problem("F101", message, _FACTS))
                 return

@@ -120,11 +120,13 @@ _PLAIN: dict[type, Any] = {Fraction: lambda v: v, int: Fraction, float: _from_fl
 
 def _fits(x: Fraction, spec: model.FactSpec) -> bool:
     """Whether ``x`` passes every check of a number fact (else ``_coerce`` says why not)."""
+    n, d = x.numerator, x.denominator  # compared as integers: Fraction's operators are slow
+    low, high = spec.minimum, spec.maximum
     return (
-        -MAX_EXACT <= x <= MAX_EXACT
-        and (not spec.integer or x.denominator == 1)
-        and (spec.minimum is None or x >= spec.minimum)
-        and (spec.maximum is None or x <= spec.maximum)
+        -MAX_EXACT * d <= n <= MAX_EXACT * d
+        and (not spec.integer or d == 1)
+        and (low is None or n * low.denominator >= low.numerator * d)
+        and (high is None or n * high.denominator <= high.numerator * d)
     )
 
 
