@@ -494,3 +494,29 @@ def test_the_fast_number_check_agrees_with_the_fraction_comparisons(x, low, high
         and (high is None or x <= high)
     )
     assert _facts._fits(x, spec) == want
+
+
+@settings(max_examples=400)
+@given(
+    x=st.fractions(max_denominator=10**4)
+    | st.decimals(places=4, allow_nan=False, allow_infinity=False).map(Fraction),
+    digits=st.integers(0, 3),
+    mode=st.sampled_from(["half_up", "half_even", "down", "up"]),
+)
+def test_rounding_in_integers_agrees_with_fraction_rounding(x, digits, mode):
+    """round_score works on numerators and denominators; the reference rounds |x| as a Fraction
+    (half_up: floor(a + 1/2); half_even: round(a); down: floor; up: ceil) and restores the sign."""
+    import math
+
+    from tierlib import _score
+    from tierlib.model import Rounding
+
+    a = abs(x * 10**digits)
+    n = {
+        "half_up": math.floor(a + Fraction(1, 2)),
+        "half_even": round(a),
+        "down": math.floor(a),
+        "up": math.ceil(a),
+    }[mode]
+    want = Fraction((-1 if x < 0 else 1) * n) / 10**digits
+    assert _score.round_score(x, Rounding(digits=digits, mode=mode)) == want

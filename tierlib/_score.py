@@ -193,20 +193,20 @@ def _num(value: model.FactValue) -> Fraction:
 
 
 def round_score(x: Fraction, rounding: model.Rounding) -> Fraction:
-    """``x`` rounded to ``digits`` decimals by ``mode``, exactly."""
-    scale = Fraction(10) ** rounding.digits
-    q = x * scale
-    sign = -1 if q < 0 else 1
-    a = abs(q)
+    """``x`` rounded to ``digits`` decimals by ``mode``, exactly (in integers)."""
+    scale = 10**rounding.digits
+    n, d = x.numerator * scale, x.denominator  # x·scale = n/d, d > 0
+    sign = -1 if n < 0 else 1
+    whole, rest = divmod(abs(n), d)
     if rounding.mode == "half_up":
-        n = math.floor(a + Fraction(1, 2))
+        k = whole + (2 * rest >= d)
     elif rounding.mode == "half_even":
-        n = round(a)
+        k = whole + (2 * rest > d or (2 * rest == d and whole % 2 == 1))
     elif rounding.mode == "down":
-        n = math.floor(a)
+        k = whole
     else:
-        n = math.ceil(a)
-    return Fraction(sign * n) / scale
+        k = whole + (rest > 0)
+    return Fraction(sign * k, scale)
 
 
 def tier_of(score: Fraction, tiers: Sequence[model.Tier], below: model.BelowLowest) -> str | None:
