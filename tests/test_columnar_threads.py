@@ -134,3 +134,68 @@ def test_engine_evaluate_table_is_the_columnar_evaluator(default: Engine) -> Non
     plan = default._columnar_plan
     default.evaluate_table(cols)
     assert default._columnar_plan is plan is not None
+
+
+# ---------------------------------------------------------------- evaluate_stream in threads
+
+
+def _mixed_items(n: int) -> list[Any]:
+    """Row mappings, organizations and a whole table, in that order."""
+    cols = synthetic_default_table(np.random.default_rng(21), n)
+    rows = [
+        {k: (v[i].item() if hasattr(v[i], "item") else v[i]) for k, v in cols.items()}
+        for i in range(n // 2)
+    ]
+    for r in rows[::7]:
+        r["satisfaction"] = "not a number"  # some rows are errors
+    head = {k: v[n // 2 :] for k, v in cols.items()}
+    return [*rows, head]
+
+
+def _stream_columns(parts: list[TableResult]) -> list[dict[str, Any]]:
+    return [columns_of(p) for p in parts]
+
+
+def test_a_threaded_stream_yields_what_a_sequential_one_does(default: Engine) -> None:
+    from tierlib.columnar import evaluate_stream
+
+    items = _mixed_items(600)
+    one = list(evaluate_stream(default, items, chunk_size=50, workers=1))
+    three = list(evaluate_stream(default, items, chunk_size=50, workers=3))
+    assert sum(len(p) for p in three) == 600
+    assert [int(p.rows[0]) if len(p.rows) else None for p in three] == [
+        int(p.rows[0]) if len(p.rows) else None for p in one
+    ]
+    assert _stream_columns(three) == _stream_columns(one)
+    assert any(p.errors for p in three)
+
+
+def test_stopping_a_threaded_stream_early_leaves_no_threads(default: Engine) -> None:
+    from tierlib.columnar import evaluate_stream
+
+    before = threading.active_count()
+    stream = evaluate_stream(default, _mixed_items(600), chunk_size=20, workers=2)
+    first = next(stream)
+    assert len(first) == 20
+    stream.close()
+    assert threading.active_count() == before
+
+
+def test_an_input_that_fails_midway_raises_to_the_reader(default: Engine) -> None:
+    from tierlib.columnar import evaluate_stream
+
+    def rows() -> Any:
+        yield from _mixed_items(200)[:60]
+        raise OSError("disk went away")
+
+    before = threading.active_count()
+    seen: list[int] = []
+
+    def read() -> None:
+        for part in evaluate_stream(default, rows(), chunk_size=10, workers=2):
+            seen.append(len(part))
+
+    with pytest.raises(OSError, match="disk went away"):
+        read()
+    assert sum(seen) <= 60
+    assert threading.active_count() == before

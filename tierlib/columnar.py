@@ -48,7 +48,9 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -341,7 +343,12 @@ def _single(engine: Engine, plan: Plan, chunk: Chunk, nan_missing: bool) -> Tabl
 
 
 def evaluate_stream(
-    engine: Engine, rows: Iterable[Any], chunk_size: int = 65536, *, where: str = "<stream>"
+    engine: Engine,
+    rows: Iterable[Any],
+    chunk_size: int = 65536,
+    *,
+    where: str = "<stream>",
+    workers: int | None = None,
 ) -> Iterator[TableResult]:
     """Decide ``rows`` chunk by chunk, yielding one :class:`TableResult` per chunk.
 
@@ -354,28 +361,49 @@ def evaluate_stream(
     :func:`tierlib.tables.to_organization` of the row: their keys are not renamed (``编号`` is
     an unknown fact there, F111, and the id is then empty, D103), a NaN value is F103, and
     only the rows with an unknown key are F111 errors.
+
+    With ``workers`` above 1 (default: one per CPU, at most 4) chunks are decided in threads
+    while the input is still being read: at most ``workers`` chunks are ahead of the one
+    yielded, so memory stays flat. Results come in input order and do not depend on it.
     """
     plan = _plan(engine)
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be positive")
+    threads = _default_workers() if workers is None else workers
+    return _pipelined(_stream_jobs(engine, plan, rows, chunk_size, where), threads)
+
+
+Job = Callable[[], TableResult]
+
+
+def _stream_jobs(
+    engine: Engine, plan: Plan, rows: Iterable[Any], chunk_size: int, where: str
+) -> Iterator[Job]:
+    """One job per chunk of ``rows``, in input order; a job decides its chunk when called."""
     pending: list[Any] = []
     start = 0
 
-    def flush() -> TableResult:
+    def flush() -> Job:
         nonlocal start, pending
         batch, pending = pending, []
         first = start
         start += len(batch)
         if isinstance(batch[0], Organization):
-            return _single(
-                engine, plan, org_chunk(first, batch, _nowhere, engine.ruleset.facts), False
-            )
+            facts = engine.ruleset.facts
+            return lambda: _single(engine, plan, org_chunk(first, batch, _nowhere, facts), False)
         locs = [
             b.where if isinstance(b, Row) else Location(where, first + k + 1)
             for k, b in enumerate(batch)
         ]
         cells = [b.cells if isinstance(b, Row) else b for b in batch]
-        return _single(engine, plan, rows_chunk(first, cells, lambda i: locs[i - first]), False)
+        return lambda: _single(
+            engine, plan, rows_chunk(first, cells, lambda i: locs[i - first]), False
+        )
+
+    def decide(chunk: Chunk) -> Job:
+        return lambda: _single(engine, plan, chunk, True)
 
     for item in rows:
         table = (
@@ -392,7 +420,7 @@ def evaluate_stream(
             for chunk in table_chunks(
                 table, chunk_size, lambda i: Location(where, i + 1), offset=first
             ):
-                yield _single(engine, plan, chunk, True)
+                yield decide(chunk)
             continue
         if pending and isinstance(item, Organization) != isinstance(pending[0], Organization):
             yield flush()
@@ -401,6 +429,25 @@ def evaluate_stream(
             yield flush()
     if pending:
         yield flush()
+
+
+def _pipelined(jobs: Iterator[Job], workers: int) -> Iterator[TableResult]:
+    """The results of ``jobs`` in order, up to ``workers`` of them running ahead in threads."""
+    if workers <= 1:
+        for job in jobs:
+            yield job()
+        return
+    pool = ThreadPoolExecutor(workers)
+    ahead: deque[Future[TableResult]] = deque()
+    try:
+        for job in jobs:
+            ahead.append(pool.submit(job))
+            if len(ahead) > workers:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    finally:  # also when the caller stops early: drop what has not started, wait for the rest
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _is_table(item: Any) -> bool:
