@@ -91,21 +91,24 @@ class ExactBuf:
         if isinstance(num, int) and abs(num) > INT64_MAX:  # rows all slow; rewritten later
             num = 0
         self._widen(abs(num) if isinstance(num, int) else r.nb)
-        partial = known is not None and not known.all()
-        if partial:
-            assert known is not None
-            num = np.where(known, num, 0)
-        self.num[lo:hi] = num
+        unknown = None if known is None or known.all() else ~known
+        dst = self.num[lo:hi]  # written in place: no chunk-sized temporaries
+        np.copyto(dst, num, casting="unsafe")  # fits: _widen saw the bound
+        if unknown is not None:
+            np.copyto(dst, 0, where=unknown)
         if isinstance(den, int) and den > INT64_MAX:
             den = 1
-        uniform = self.den is None and isinstance(den, int) and not partial
+        uniform = self.den is None and isinstance(den, int) and unknown is None
         if uniform and self.uniform in (None, den):
             assert isinstance(den, int)
             self.uniform = den
             return
         self._own_den()
         assert self.den is not None
-        self.den[lo:hi] = np.where(known, den, 0) if known is not None and partial else den
+        dens = self.den[lo:hi]
+        np.copyto(dens, den, casting="unsafe")
+        if unknown is not None:
+            np.copyto(dens, 0, where=unknown)
 
     def set(self, j: int, x: Fraction | None) -> None:
         with self._lock:
