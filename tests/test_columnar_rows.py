@@ -191,3 +191,50 @@ class TestDifferential:
     ) -> None:
         """Row mappings with odd keys and values: evaluate_stream == the per-row path, row by row."""
         assert_rows_match_per_row(default, rows, chunk_size)
+
+
+# ---------------------------------------------------------------- data files by path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.parametrize("name", ["county.csv", "county_with_errors.csv", "county.xlsx"])
+def test_a_data_file_path_is_decided_as_the_per_row_path_decides_its_rows(
+    default: Engine, name: str
+) -> None:
+    """evaluate_table(engine, path) and evaluate_stream(engine, path): every row of the file as
+    Engine.evaluate(to_organization(row)) decides it, errors located at file:line."""
+    from tierlib.columnar import evaluate_table
+    from tierlib.tables import read_rows
+
+    path = EXAMPLES / name
+    rows = read_rows(path)
+    whole = evaluate_table(default, path, chunk_size=97)
+    parts = list(evaluate_stream(default, str(path), chunk_size=97))
+    assert len(whole) == len(rows) == sum(len(p) for p in parts)
+    for res in (whole, *parts):
+        errors = dict(res.errors)
+        for k, i in enumerate(res.rows.tolist()):
+            want = engine_row(default, rows[i])
+            assert isinstance(want, Decision), (i, want)
+            assert actual(res, k) == expected(want)
+        for i, problems in errors.items():
+            assert problems == engine_row(default, rows[i])
+            assert problems[0].location == rows[i].where
+
+
+def engine_row(engine: Engine, row: Row) -> Decision | list[Problem]:
+    try:
+        return engine.evaluate(to_organization(row), row.where)
+    except FactError as exc:
+        return list(exc.problems)
+
+
+def test_an_unreadable_path_is_a_data_error(default: Engine, tmp_path: Path) -> None:
+    from tierlib.columnar import evaluate_table
+    from tierlib.errors import DataError
+
+    with pytest.raises(DataError, match="cannot read"):
+        evaluate_table(default, tmp_path / "absent.csv")
+    with pytest.raises(DataError, match="cannot read"):
+        evaluate_stream(default, tmp_path / "absent.csv")

@@ -71,7 +71,7 @@ from tierlib.decision import Decision
 from tierlib.engine import Engine
 from tierlib.errors import EngineError, Location, Problem
 from tierlib.model import Organization
-from tierlib.tables import Row
+from tierlib.tables import Row, iter_rows
 
 __all__ = ["STATUSES", "Exact", "TableResult", "evaluate_stream", "evaluate_table"]
 
@@ -270,7 +270,10 @@ def evaluate_table(
     where: str | Sequence[Location] = "<table>",
     workers: int | None = None,
 ) -> TableResult:
-    """Decide every row of ``data`` (columns, a DataFrame, an Arrow table or organizations).
+    """Decide every row of ``data``: columns, a DataFrame, an Arrow table, organizations, or
+    the path of a CSV, XLSX or JSON data file (its rows read as :func:`tierlib.tables.read_rows`
+    and ``to_organization`` read them, located by file and line; use :func:`evaluate_stream`
+    for a file too large to hold).
 
     ``where`` names the data for problem locations: row ``i`` is ``Location(where, i + 1)``,
     or ``where[i]`` when a sequence of locations is given. Organizations are located as the
@@ -288,6 +291,8 @@ def evaluate_table(
     if workers is not None and workers < 1:
         raise ValueError("workers must be positive")
     threads = _default_workers() if workers is None else workers
+    if isinstance(data, str | os.PathLike):
+        return _file_table(engine, plan, list(iter_rows(data)), chunk_size, threads)
     columns = table_columns(data)
     if columns is not None:
         locate = _where(where)
@@ -308,6 +313,24 @@ def evaluate_table(
     size = chunk_size or _chunk_rows(len(orgs), threads)
     parts = (
         org_chunk(lo, orgs[lo : lo + size], _nowhere, names) for lo in range(0, len(orgs), size)
+    )
+    sink.put_all(parts, False, threads)
+    return TableResult(engine, sink)
+
+
+def _file_table(
+    engine: Engine, plan: Plan, rows: list[Row], chunk_size: int | None, threads: int
+) -> TableResult:
+    """A data file's rows, read as the per-row path reads them, located by file and line."""
+    sink = Sink(engine, plan, 0, len(rows))
+    size = chunk_size or _chunk_rows(len(rows), threads)
+
+    def where(i: int) -> Location:
+        return rows[i].where
+
+    parts = (
+        rows_chunk(lo, [r.cells for r in rows[lo : lo + size]], where)
+        for lo in range(0, len(rows), size)
     )
     sink.put_all(parts, False, threads)
     return TableResult(engine, sink)
@@ -352,6 +375,9 @@ def evaluate_stream(
 ) -> Iterator[TableResult]:
     """Decide ``rows`` chunk by chunk, yielding one :class:`TableResult` per chunk.
 
+    ``rows`` may be the path of a CSV, XLSX or JSON data file: its rows are then read as they
+    are decided (see :func:`tierlib.tables.iter_rows`).
+
     Items may be organizations, :class:`tierlib.tables.Row` objects (located by their
     ``where``), row mappings (cells by column name; located as ``Location(where, i + 1)``) or
     whole tables (a mapping of columns, a DataFrame, an Arrow table), which are split into
@@ -372,6 +398,8 @@ def evaluate_stream(
     if workers is not None and workers < 1:
         raise ValueError("workers must be positive")
     threads = _default_workers() if workers is None else workers
+    if isinstance(rows, str | os.PathLike):
+        rows = iter_rows(rows)
     return _pipelined(_stream_jobs(engine, plan, rows, chunk_size, where), threads)
 
 

@@ -50,11 +50,17 @@ class Row:
 
 def read_rows(path: str | os.PathLike[str]) -> list[Row]:
     """The rows of a CSV (UTF-8, BOM optional), XLSX (first sheet) or JSON (list of objects) file."""
+    return list(iter_rows(path))
+
+
+def iter_rows(path: str | os.PathLike[str]) -> Iterator[Row]:
+    """The rows of :func:`read_rows`, one at a time: a CSV or XLSX file is read as the rows are
+    taken (a JSON file is read whole). Raises DataError for a file it cannot read."""
     source = _source(path)
     if isinstance(source, list):
-        return source
+        return iter(source)
     file, header = source.file, source.header
-    return [Row(Location(file, line), _cells(header, cells)) for line, cells in source.records]
+    return (Row(Location(file, line), _cells(header, cells)) for line, cells in source.records)
 
 
 class _Records(NamedTuple):
