@@ -603,3 +603,29 @@ class TestAbsentColumns:
         assert [row for row, _ in res.errors] == [1]
         org = model.Organization(id="a", facts={"satisfaction": "0.9"})
         assert res.decision(0).to_json() == default.evaluate(org).to_json()
+
+
+_CELLS = st.sampled_from(
+    ["a", "b", "", " a", "1", None, True, False, 1, 0, 2, 1.0, 0.0, float("nan"), Fraction(1, 2)]
+)
+
+
+@settings(max_examples=300)
+@given(cells=st.lists(_CELLS, max_size=30), text=st.booleans())
+def test_distinct_codes_cells_by_type_and_value_in_first_seen_order(
+    cells: list[Any], text: bool
+) -> None:
+    """distinct(): one code per (type, value), numbered in order of first appearance; True, 1
+    and 1.0 stay apart; text arrays and object arrays agree."""
+    from tierlib._columnar_input import distinct
+
+    if text:
+        cells = [c for c in cells if isinstance(c, str)]
+    col = np.array(cells, dtype="U") if text and cells else np.empty(len(cells), dtype=object)
+    if col.dtype == object:
+        col[:] = cells
+    index: dict[Any, int] = {}
+    want = [index.setdefault((type(c), c), len(index)) for c in col.tolist()]
+    codes, values = distinct(col)
+    assert codes.tolist() == want
+    assert [(type(v), v) for v in values] == list(index)

@@ -177,22 +177,24 @@ _TEXT_ONLY = frozenset({str, type(None)})
 
 
 def distinct(col: Column) -> tuple[I64, list[Any]]:
-    """Codes into the list of distinct values (by type and value: True, 1 and 1.0 differ)."""
+    """Codes into the list of distinct values (by type and value: True, 1 and 1.0 differ),
+    in order of first appearance."""
     items = col.tolist()
-    index: dict[Any, int] = {}
     try:
-        # text and empty cells never compare equal across types: no (class, value) key needed
-        if col.dtype.kind == "U" or _TEXT_ONLY.issuperset(map(type, items)):
-            codes = np.fromiter(
-                (index.setdefault(v, len(index)) for v in items), np.int64, len(items)
-            )
-            return codes, list(index)
-        codes = np.fromiter(
-            (index.setdefault((v.__class__, v), len(index)) for v in items), np.int64, len(items)
-        )
-        return codes, [v for _, v in index]
+        uniq: dict[Any, int] = dict.fromkeys(items, 0)  # C speed; types may collapse here
+        keys: list[Any] = items
+        # text and empty cells never equal a value of another type: the plain key is exact
+        if col.dtype.kind != "U" and not _TEXT_ONLY.issuperset(map(type, uniq)):
+            keys = list(zip(map(type, items), items))
+            uniq = dict.fromkeys(keys, 0)
+            values = [v for _, v in uniq]
+        else:
+            values = list(uniq)
     except TypeError:  # an unhashable cell: one code per row
         return np.arange(len(items), dtype=np.int64), items
+    for k, key in enumerate(uniq):
+        uniq[key] = k
+    return np.fromiter(map(uniq.__getitem__, keys), np.int64, len(keys)), values
 
 
 def text_column(col: Column) -> Column:
