@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -74,31 +73,30 @@ class _Records(NamedTuple):
 
 
 def _source(path: str | os.PathLike[str]) -> list[Row] | _Records:
-    """A JSON file's rows, or a CSV or XLSX file's records."""
+    """A JSON file's rows, or a CSV or XLSX file's records (a CSV file is read as they are)."""
     p = Path(path)
     suffix = p.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
             return _xlsx(p)
-        data = p.read_bytes()
+        if suffix == ".json":
+            return _json(p, p.read_bytes())
+        encoding = next((e for e in ("utf-8-sig", "gb18030") if _decodes(p, e)), None)
+        if encoding is None:
+            raise DataError(f"{p}: neither UTF-8 nor GB18030 text")
+        return _csv(p, encoding)
     except OSError as exc:
         raise DataError(f"{p}: cannot read: {exc.strerror}") from None
-    if suffix == ".json":
-        return _json(p, data)
-    encoding = next((e for e in ("utf-8-sig", "gb18030") if _decodes(data, e)), None)
-    if encoding is None:
-        raise DataError(f"{p}: neither UTF-8 nor GB18030 text")
-    return _csv(p, io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
-    """Whether ``data`` is text in ``encoding``; checked a megabyte at a time, so that the text
-    is decoded once more only as it is read (a whole decoded file can take 4 bytes a char)."""
+def _decodes(p: Path, encoding: str) -> bool:
+    """Whether the file is text in ``encoding``; read and checked a megabyte at a time, so
+    that neither the file nor its text is ever held whole."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(data)
     try:
-        for lo in range(0, len(data), 1 << 20):
-            decoder.decode(view[lo : lo + (1 << 20)])
+        with p.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -117,23 +115,31 @@ def _header(names: Sequence[Any], where: Location) -> list[str]:
     return header
 
 
-def _csv(p: Path, text: IO[str]) -> _Records:
-    reader = csv.reader(text)
-    try:
-        names = next(reader)
-    except StopIteration:
-        raise DataError(f"{p}: the file is empty") from None
-    except csv.Error as exc:
-        raise DataError(f"{p}:1: {exc}") from None
+def _csv(p: Path, encoding: str) -> _Records:
+    """A CSV file's header, read now, and its records, read from the file as they are taken
+    (the file is opened again for them, and closed when they end)."""
+    with p.open(encoding=encoding, newline="") as text:
+        reader = csv.reader(text)
+        try:
+            names = next(reader)
+        except StopIteration:
+            raise DataError(f"{p}: the file is empty") from None
+        except csv.Error as exc:
+            raise DataError(f"{p}:1: {exc}") from None
     header = _header(names, Location(str(p), 1))
 
     def records() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for cells in reader:
-                if "".join(cells).strip():  # some cell is not blank
-                    yield reader.line_num, cells
+            with p.open(encoding=encoding, newline="") as text:
+                reader = csv.reader(text)
+                next(reader, None)  # the header, read above
+                for cells in reader:
+                    if "".join(cells).strip():  # some cell is not blank
+                        yield reader.line_num, cells
         except csv.Error as exc:
             raise DataError(f"{p}:{reader.line_num}: {exc}") from None
+        except OSError as exc:
+            raise DataError(f"{p}: cannot read: {exc.strerror}") from None
 
     return _Records(str(p), header, records(), text=True)
 
