@@ -238,3 +238,25 @@ def test_an_unreadable_path_is_a_data_error(default: Engine, tmp_path: Path) -> 
         evaluate_table(default, tmp_path / "absent.csv")
     with pytest.raises(DataError, match="cannot read"):
         evaluate_stream(default, tmp_path / "absent.csv")
+
+
+def test_the_explanation_of_a_row_is_the_engines(default: Engine) -> None:
+    """TableResult.explain(i) equals explain() of Engine.evaluate of the row, in zh and en."""
+    from tierlib.columnar import evaluate_table
+    from tierlib.explain import explain
+    from tierlib.tables import read_rows
+
+    path = EXAMPLES / "county_with_errors.csv"
+    rows = read_rows(path)
+    res = evaluate_table(default, path)
+    failed = {i for i, _ in res.errors}
+    for i in range(len(rows)):
+        if i in failed:
+            with pytest.raises(FactError):
+                res.explain(i)
+            continue
+        want = explain(default.evaluate(to_organization(rows[i]), rows[i].where), default.ruleset)
+        got = res.explain(i)
+        assert got == want
+        assert got.text("zh") == want.text("zh")
+        assert got.text("en") == want.text("en")

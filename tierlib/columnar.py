@@ -70,6 +70,7 @@ from tierlib._columnar_sink import Exact, Sink
 from tierlib.decision import Decision
 from tierlib.engine import Engine
 from tierlib.errors import EngineError, Location, Problem
+from tierlib.explain import Explanation
 from tierlib.model import Organization
 from tierlib.tables import Row, iter_rows
 
@@ -187,6 +188,11 @@ class TableResult:
         """
         chunk, j = self._locate(i)
         return self.engine.evaluate(chunk.organization(j), chunk.where(j))
+
+    def explain(self, i: int) -> Explanation:
+        """Why input row ``i`` got its tier: ``engine.explain`` of :meth:`decision` — the same
+        explanation, in both languages, as for the organization evaluated on its own."""
+        return self.engine.explain(self.decision(i))
 
     def distribution(self) -> dict[str, int]:
         """Decided rows per tier (every tier listed), then ``unrated`` and ``pending``."""
