@@ -373,7 +373,7 @@ def _single(engine: Engine, plan: Plan, chunk: Chunk, nan_missing: bool) -> Tabl
 
 def evaluate_stream(
     engine: Engine,
-    rows: Iterable[Any],
+    rows: Iterable[Any] | str | os.PathLike[str],
     chunk_size: int = 65536,
     *,
     where: str = "<stream>",
