@@ -464,3 +464,23 @@ def test_the_indicator_line_memo_is_bounded_and_changes_nothing(monkeypatch) -> 
         for d in decisions:
             assert explainer(d) == explain(d, ruleset)
             assert len(explainer._static.lines) <= 5
+
+
+def test_a_decision_rebuilt_with_other_gaps_is_explained_from_its_own_gaps() -> None:
+    """Two decisions sharing one "missing" event that names no input (as for a condition left
+    undetermined) but listing different gaps: each line names its own decision's gaps, the
+    memo notwithstanding."""
+    import attrs
+
+    ruleset = load(RULES)
+    with Engine(ruleset) as eng:
+        d = eng.evaluate(village(drop=("satisfaction",)))
+        ev = next(e for e in d.trace if e.kind == "missing")
+        bare = attrs.evolve(ev, inputs=())
+        first = attrs.evolve(d, trace=tuple(bare if e is ev else e for e in d.trace))
+        gaps = tuple(attrs.evolve(m, fact="culture_points") for m in d.missing)
+        second = attrs.evolve(first, missing=gaps)
+        explainer = Explainer(ruleset)
+        assert explainer(first) == explain(first, ruleset)
+        assert explainer(second) == explain(second, ruleset)
+        assert explainer(first) != explainer(second)

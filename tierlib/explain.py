@@ -288,7 +288,9 @@ def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
     """
     ev = c.of_indicator.get(ind.id)
     evs = c.steps.get(ind.id, ())
-    key = (ind.id, id(ev), *map(id, evs))
+    key: tuple[Any, ...] = (ind.id, id(ev), *map(id, evs))
+    if ev is not None and ev.kind == "missing":  # its line also names the decision's gaps
+        key += tuple(c.missing_facts(ev))
     memo = c.static.lines
     hit = memo.get(key)
     if hit is not None:
