@@ -485,6 +485,9 @@ def _pipelined(jobs: Iterator[Job], workers: int) -> Iterator[TableResult]:
 
 
 def _is_table(item: Any) -> bool:
+    """Whether a stream item is a whole table: a DataFrame, an Arrow table, or a mapping whose
+    every value is a sequence (a row mapping has scalar cells; one whose cells are all lists
+    reads as a table)."""
     if hasattr(item, "to_pydict") or (hasattr(item, "columns") and hasattr(item, "to_dict")):
         return True
     return (
