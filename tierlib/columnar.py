@@ -2,11 +2,13 @@
 
 ``evaluate_table(engine, data)`` decides every row of ``data`` — a mapping of column name to
 sequence or numpy array (``id, name, type, county, township, year`` and one column per declared
-fact), a pandas DataFrame, a pyarrow Table, or an iterable of
-:class:`~tierlib.model.Organization` — and returns a :class:`TableResult` of numpy columns.
-``evaluate_stream(engine, rows)`` does the same chunk by chunk for an iterable of rows
-(organizations, :class:`tierlib.tables.Row` objects, row mappings, or whole tables), yielding
-one :class:`TableResult` per chunk, so memory stays flat however many rows come.
+fact), a pandas DataFrame, a pyarrow Table, an iterable of
+:class:`~tierlib.model.Organization`, or the path of a CSV, XLSX or JSON data file — and
+returns a :class:`TableResult` of numpy columns. ``evaluate_stream(engine, rows)`` does the
+same chunk by chunk for an iterable of rows (organizations, :class:`tierlib.tables.Row`
+objects, row mappings, or whole tables) or a data file's path, yielding one
+:class:`TableResult` per chunk, so memory stays flat however many rows come. Chunks are decided
+by several threads at once (``workers``); numpy releases the GIL inside its kernels.
 
 Row ``i`` means the organization :func:`tierlib.tables.to_organization` makes of its cells
 (in a table of columns NaN cells read as empty; a row mapping is read exactly as
