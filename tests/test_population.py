@@ -19,6 +19,7 @@ from tierlib.model import NOWHERE, Deadline, Escalation, Flag, Label, Quota, Str
 from tierlib.population import (
     PopulationError,
     Ranking,
+    Rated,
     apply_quota,
     biggest_risers,
     check_deadlines,
@@ -31,6 +32,7 @@ from tierlib.population import (
     transition_matrix,
     transitions,
 )
+from tierlib.tables import Outcome
 
 TIERS = ("class1", "class2", "class3", "class4")
 LABELS = {
@@ -727,3 +729,29 @@ def test_every_township_appears_once_in_biggest_risers(
             b, a = r.before.score, r.after.score
             assert r.score_change == (None if a is None or b is None else a - b)
     assert sorted(seen) == sorted(latest)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(pop_followed_pairs(), pop_year_pairs()))
+def test_the_outcomes_of_decisions_give_what_the_decisions_give(
+    pair: tuple[list[Decision], list[Decision]],
+) -> None:
+    """The CLI passes the tables.Outcome of each decision: a Rated, which every population
+    function reads exactly as it reads the decision itself."""
+    y1, y2 = pair
+    o1, o2 = ([Outcome.of(k, d) for k, d in enumerate(ds)] for ds in pair)
+
+    def results(a: Sequence[Rated], b: Sequence[Rated]) -> list[object]:
+        histories = history({2023: a, 2024: b})
+        return [
+            distribution(b, POP_TIERS, "township", labels=LABELS),
+            apply_quota(VILLAGES, b, POP_TIERS, labels=LABELS),
+            rank(b, POP_TIERS, "county"),
+            compare_years(a, b, POP_TIERS, labels=LABELS),
+            biggest_risers(a, b, POP_TIERS, org_type="village", labels=LABELS),
+            histories,
+            check_streaks(WEAK_TWICE, histories, labels=LABELS),
+        ]
+
+    assert results(y1, y2) == results(o1, o2)
+    assert [d.vetoed for d in y1 + y2] == [o.vetoed for o in o1 + o2]

@@ -12,9 +12,8 @@ from typing import Any, overload
 import attrs
 
 from tierlib._history import Transition, TransitionMatrix, transition_matrix, transitions
-from tierlib._popbase import Labels, Within, check_decisions, groups, positions
+from tierlib._popbase import Labels, Rated, Within, check_decisions, groups, positions
 from tierlib._popfmt import as_json, pct_rounded, place, tier_name
-from tierlib.decision import Decision
 
 
 @attrs.frozen
@@ -66,7 +65,7 @@ class Distribution:
 def _distribution(
     county: str | None,
     township: str | None,
-    members: Sequence[Decision],
+    members: Sequence[Rated],
     order: Sequence[str],
     pos: Mapping[str, int],
     labels: Labels,
@@ -100,7 +99,7 @@ def _distribution(
 
 @overload
 def distribution(
-    decisions: Sequence[Decision],
+    decisions: Sequence[Rated],
     tier_order: Sequence[str],
     by: None = None,
     *,
@@ -111,7 +110,7 @@ def distribution(
 
 @overload
 def distribution(
-    decisions: Sequence[Decision],
+    decisions: Sequence[Rated],
     tier_order: Sequence[str],
     by: Within,
     *,
@@ -121,7 +120,7 @@ def distribution(
 
 
 def distribution(
-    decisions: Sequence[Decision],
+    decisions: Sequence[Rated],
     tier_order: Sequence[str],
     by: Within | None = None,
     *,
@@ -172,8 +171,8 @@ class YearComparison:
 
 
 def compare_years(
-    decisions_y1: Sequence[Decision],
-    decisions_y2: Sequence[Decision],
+    decisions_y1: Sequence[Rated],
+    decisions_y2: Sequence[Rated],
     tier_order: Sequence[str],
     *,
     org_type: str | None = None,

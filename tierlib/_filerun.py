@@ -13,7 +13,7 @@ import contextlib
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,7 @@ from tierlib._batches import Table, identities, read_tables
 from tierlib._facts import is_missing
 from tierlib._score import inputs_of
 from tierlib.columnar import STATUSES, Exact, evaluate_table
-from tierlib.decision import Decision
+from tierlib.decision import Decision, Status
 from tierlib.engine import Engine
 from tierlib.errors import FactError, Location, Problem
 from tierlib.model import RuleSet
@@ -37,6 +37,7 @@ from tierlib.tables import (
 
 PROGRESS_MIN_ROWS = 2000
 BATCH_ROWS = 32768  # rows read and decided at a time by the columnar path
+_STATUSES = cast("tuple[Status, ...]", STATUSES)  # the codes of TableResult.status, typed
 
 
 def evaluate_file(
@@ -139,10 +140,11 @@ def _evaluate_row(engine: Engine, row: Row) -> Entry:
 
 
 class _View:
-    """What the evaluate command reads from a TableResult, derived once from the rule set."""
+    """What the CLI reads from a TableResult, derived once from the rule set."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.vetoes = [v.id for v in ruleset.vetoes]
+        self.overriding = [v.id for v in ruleset.vetoes if v.effect in ("force", "unrated")]
         self.flags = [f.id for f in ruleset.flags]
         self.inputs = {ind.id: tuple(inputs_of(ind)) for ind in ruleset.indicators}
 
@@ -185,6 +187,10 @@ def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple
         lambda bits: tuple(r for r, b in zip(divided, bits) if b),
     )
     scores = _fractions(res.score)
+    vetoed = np.zeros(len(rows), dtype=np.bool_)
+    for v in view.overriding:  # Decision.vetoed: a decisive force / unrated veto
+        vetoed |= res.decisive[v]
+    vetoed_rows: list[bool] = vetoed.tolist()
     for k, i in enumerate(rows):
         missing = _missing_facts(view, table.columns, i, gaps[k], zeros[k])
         if missing is None:
@@ -201,10 +207,11 @@ def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple
                 county,
                 township,
                 year,
-                STATUSES[status[k]],
+                _STATUSES[status[k]],
                 tiers[tier[k]],
                 scores[k],
                 vetoes[k],
+                vetoed_rows[k],
                 flags[k],
                 missing,
             ),

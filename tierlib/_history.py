@@ -24,6 +24,7 @@ import attrs
 from tierlib._popbase import (
     Labels,
     PopulationError,
+    Rated,
     ceil_share,
     check_decisions,
     positions,
@@ -54,7 +55,6 @@ from tierlib._streaks import (
     escalations,
     whole_months,
 )
-from tierlib.decision import Decision
 
 __all__ = [
     "MAX_UNKNOWN_YEARS",
@@ -154,7 +154,7 @@ class YearRecord:
         return as_json(self)  # type: ignore[no-any-return]
 
 
-def record_of(year: int | None, decision: Decision | None) -> YearRecord:
+def record_of(year: int | None, decision: Rated | None) -> YearRecord:
     if decision is None:
         return YearRecord(year, "absent")
     return YearRecord(
@@ -200,7 +200,7 @@ class OrgHistory:
         return as_json(self)  # type: ignore[no-any-return]
 
 
-def history(decisions_by_year: Mapping[int, Sequence[Decision]]) -> dict[str, OrgHistory]:
+def history(decisions_by_year: Mapping[int, Sequence[Rated]]) -> dict[str, OrgHistory]:
     """Each organization's record in every year from the first to the last year of the input.
 
     A year missing from the mapping, or an organization missing from a year, is ``absent``.
@@ -208,7 +208,7 @@ def history(decisions_by_year: Mapping[int, Sequence[Decision]]) -> dict[str, Or
     :class:`PopulationError`. Type, county and township come from the latest decision."""
     if not decisions_by_year:
         return {}
-    by_org: dict[str, dict[int, Decision]] = {}
+    by_org: dict[str, dict[int, Rated]] = {}
     for year, decisions in decisions_by_year.items():
         seen: set[str] = set()
         for d in decisions:
@@ -289,8 +289,8 @@ def transition(
 
 
 def transitions(
-    prev_year: Sequence[Decision],
-    next_year: Sequence[Decision],
+    prev_year: Sequence[Rated],
+    next_year: Sequence[Rated],
     tier_order: Sequence[str],
     *,
     labels: Labels = None,
@@ -367,8 +367,8 @@ class TransitionMatrix:
 
 
 def transition_matrix(
-    decisions_y1: Sequence[Decision],
-    decisions_y2: Sequence[Decision],
+    decisions_y1: Sequence[Rated],
+    decisions_y2: Sequence[Rated],
     tier_order: Sequence[str],
     *,
     labels: Labels = None,

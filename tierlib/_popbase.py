@@ -1,5 +1,6 @@
-"""The ground shared by the population modules: their error, the tier order and its positions,
-the checks on one year's decisions, grouping by place and competition ranks.
+"""The ground shared by the population modules: what they read of a decision (:class:`Rated`),
+their error, the tier order and its positions, the checks on one year's decisions, grouping by
+place and competition ranks.
 
 Private: import the public names from :mod:`tierlib.population`.
 """
@@ -8,15 +9,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar
 
-from tierlib.decision import Decision
+from tierlib.decision import Status
 from tierlib.errors import TierlibError
 from tierlib.model import Label, RuleSet
 
 Labels: TypeAlias = Mapping[str, Label] | None
 Within: TypeAlias = Literal["township", "county"]
 GroupKey: TypeAlias = tuple[str, str | None]  # (county, township); township None per county
+
+
+class Rated(Protocol):
+    """What the population functions read of a decision, and all they read: a
+    :class:`~tierlib.decision.Decision` is one, and so is the
+    :class:`~tierlib.tables.Outcome` of a decided row (the CLI passes those)."""
+
+    @property
+    def org_id(self) -> str: ...
+    @property
+    def org_name(self) -> str: ...
+    @property
+    def org_type(self) -> str: ...
+    @property
+    def county(self) -> str: ...
+    @property
+    def township(self) -> str: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def tier(self) -> str | None: ...
+    @property
+    def score(self) -> Fraction | None: ...
+    @property
+    def flags(self) -> tuple[str, ...]: ...
+    @property
+    def vetoed(self) -> bool: ...  # whether a force / unrated veto decided the outcome
+
+
+R = TypeVar("R", bound=Rated)
 
 
 class PopulationError(TierlibError, ValueError):
@@ -41,7 +74,7 @@ def positions(order: Sequence[str]) -> dict[str, int]:
     return pos
 
 
-def check_decisions(decisions: Sequence[Decision], pos: Mapping[str, int]) -> int | None:
+def check_decisions(decisions: Sequence[Rated], pos: Mapping[str, int]) -> int | None:
     """Check that ``decisions`` are one year's, one per organization, with known tiers.
 
     Returns the year (None when no decision states one)."""
@@ -65,15 +98,15 @@ def ceil_share(share: Fraction, n: int) -> int:
     return -((-share.numerator * n) // share.denominator)
 
 
-def groups(decisions: Sequence[Decision], per: Within) -> list[tuple[GroupKey, list[Decision]]]:
+def groups(decisions: Sequence[R], per: Within) -> list[tuple[GroupKey, list[R]]]:
     """Decisions by (county, township) — township None when grouped per county — sorted."""
-    out: dict[GroupKey, list[Decision]] = {}
+    out: dict[GroupKey, list[R]] = {}
     for d in decisions:
         out.setdefault((d.county, d.township if per == "township" else None), []).append(d)
     return sorted(out.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
 
 
-def tier_pos(d: Decision, pos: Mapping[str, int]) -> int:
+def tier_pos(d: Rated, pos: Mapping[str, int]) -> int:
     """Index of the tier; an unrated organization sits below every tier."""
     return pos[d.tier] if d.status == "rated" and d.tier is not None else len(pos)
 

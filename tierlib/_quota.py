@@ -14,6 +14,7 @@ import attrs
 
 from tierlib._popbase import (
     Labels,
+    Rated,
     ceil_share,
     check_decisions,
     competition,
@@ -24,7 +25,6 @@ from tierlib._popbase import (
     tier_pos,
 )
 from tierlib._popfmt import as_json, pct_exact, place, score_text, tier_name, type_zh
-from tierlib.decision import Decision
 from tierlib.model import Label, Quota, RuleSet
 
 
@@ -113,7 +113,7 @@ class QuotaResult:
         return as_json(self)  # type: ignore[no-any-return]
 
 
-def _worst_first(d: Decision, pos: Mapping[str, int]) -> tuple[int, int, int, Fraction]:
+def _worst_first(d: Rated, pos: Mapping[str, int]) -> tuple[int, int, int, Fraction]:
     """Vetoed first, then the worst tier (unrated below all), then the lowest score (None last)."""
     score = d.score if d.score is not None else Fraction(0)
     return (0 if d.vetoed else 1, -tier_pos(d, pos), 1 if d.score is None else 0, score)
@@ -123,7 +123,7 @@ def _quota_group(
     quota: Quota,
     county: str,
     township: str | None,
-    members: Sequence[Decision],
+    members: Sequence[Rated],
     pos: Mapping[str, int],
     labels: Labels,
 ) -> QuotaGroup:
@@ -204,7 +204,7 @@ def _quota_group(
 
 def apply_quota(
     quota: Quota,
-    decisions: Sequence[Decision],
+    decisions: Sequence[Rated],
     tier_order: Sequence[str],
     *,
     labels: Labels = None,
@@ -235,7 +235,7 @@ def apply_quota(
     return QuotaResult(quota.id, quota.label, quota.org_type, quota.share, quota.per, out, zh, en)
 
 
-def apply_quotas(ruleset: RuleSet, decisions: Sequence[Decision]) -> tuple[QuotaResult, ...]:
+def apply_quotas(ruleset: RuleSet, decisions: Sequence[Rated]) -> tuple[QuotaResult, ...]:
     """Every quota of ``ruleset`` applied to one year's decisions."""
     order, labels = tier_order(ruleset), tier_labels(ruleset)
     return tuple(apply_quota(q, decisions, order, labels=labels) for q in ruleset.quotas)

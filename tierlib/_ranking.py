@@ -14,6 +14,7 @@ import attrs
 
 from tierlib._popbase import (
     Labels,
+    Rated,
     Within,
     check_decisions,
     competition,
@@ -22,7 +23,6 @@ from tierlib._popbase import (
     tier_pos,
 )
 from tierlib._popfmt import as_json, ordinal_en
-from tierlib.decision import Decision
 
 
 @attrs.frozen
@@ -49,7 +49,7 @@ class Ranking:
         return {**as_json(self), "tied": self.tied}
 
 
-def _best_first(d: Decision, pos: Mapping[str, int]) -> tuple[int, int, int, int, Fraction]:
+def _best_first(d: Rated, pos: Mapping[str, int]) -> tuple[int, int, int, int, Fraction]:
     score = d.score if d.score is not None else Fraction(0)
     return (
         0 if d.status == "rated" else 1,
@@ -61,7 +61,7 @@ def _best_first(d: Decision, pos: Mapping[str, int]) -> tuple[int, int, int, int
 
 
 def rank(
-    decisions: Sequence[Decision],
+    decisions: Sequence[Rated],
     tier_order: Sequence[str],
     within: Within = "township",
     *,

@@ -17,9 +17,8 @@ from typing import Any
 import attrs
 
 from tierlib._history import Transition, YearRecord, transitions
-from tierlib._popbase import Labels, Within, groups
+from tierlib._popbase import Labels, Rated, Within, groups
 from tierlib._popfmt import as_json, en_classes, place, signed, zh_count
-from tierlib.decision import Decision
 
 
 @attrs.frozen
@@ -128,8 +127,8 @@ def _group(
 
 
 def biggest_risers(
-    decisions_y1: Sequence[Decision],
-    decisions_y2: Sequence[Decision],
+    decisions_y1: Sequence[Rated],
+    decisions_y2: Sequence[Rated],
     tier_order: Sequence[str],
     within: Within = "township",
     *,

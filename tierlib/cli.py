@@ -3,9 +3,12 @@
 Exit codes: 0 all good; 1 problems in the data (some rows could not be evaluated); 2 usage or
 rule-file errors.
 
-``evaluate`` decides a file with :func:`tierlib.columnar.evaluate_table`, a batch of rows at a
-time; its output is byte for byte what deciding each row with ``Engine.evaluate`` gives, which
-the hidden ``--per-row`` flag still does (the tests compare the two).
+``evaluate``, ``summary`` and ``compare-years`` decide a file with
+:func:`tierlib.columnar.evaluate_table`, a batch of rows at a time; their output is byte for byte
+what deciding each row with ``Engine.evaluate`` gives, which the hidden ``--per-row`` flag still
+does (the tests compare the two). ``summary`` and ``compare-years`` hand the population
+functions the :class:`~tierlib.tables.Outcome` of each decided row (``--per-row``: its
+:class:`~tierlib.decision.Decision`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from tierlib._filerun import (
 )
 from tierlib._load import check as check_file
 from tierlib._load import load
+from tierlib._popbase import Rated
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
 from tierlib.errors import DataError, FactError, Location, RuleSetError
@@ -73,6 +77,7 @@ def _parser(stdout: IO[str]) -> _Parser:
         if name == "evaluate":
             s.add_argument("-o", "--output", help="write results to .csv, .xlsx or .json")
             s.add_argument("--quiet", "-q", action="store_true", help="only the distribution")
+        if name != "explain":
             s.add_argument("--per-row", action="store_true", help=argparse.SUPPRESS)
         if name == "explain":
             s.add_argument("--org", required=True, help="organization id")
@@ -257,19 +262,36 @@ def _cmd_explain(
     return OK
 
 
+def _decide(
+    args: argparse.Namespace, engine: Engine, stderr: IO[str]
+) -> tuple[list[Rated], list[Failure]]:
+    """The decided rows of the data file and the rows that failed, each in input order: the
+    outcomes of the columnar path, or (``--per-row``) the decisions of ``Engine.evaluate``."""
+    with collector_paused():
+        if args.per_row:
+            results, errors = evaluate_file(engine, args.data, stderr)
+            return [d for _, d in results], [Failure(w, exc.problems) for w, exc in errors]
+        entries = evaluate_columnar(engine, args.data, stderr)
+    decided: list[Rated] = [e for e in entries if isinstance(e, Outcome)]
+    return decided, [e for e in entries if isinstance(e, Failure)]
+
+
+def _print_first_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
+    for where, problems in failures:
+        print(f"{where}: {problems[0].code}: {problems[0].message}", file=stderr)
+
+
 def _cmd_summary(
     args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
 ) -> int:
     from tierlib import report
 
-    results, errors = evaluate_file(engine, args.data, stderr)
-    decisions = [d for _, d in results]
-    year = args.year or max((d.year or 0 for d in decisions), default=0)
-    chosen = [d for d in decisions if (d.year or 0) == year]
+    decided, failures = _decide(args, engine, stderr)
+    year = args.year or max((d.year or 0 for d in decided), default=0)
+    chosen = [d for d in decided if (d.year or 0) == year]
     stdout.write(report.summary_text(ruleset, chosen, by=args.by, lang=args.lang))
-    for where, exc in errors:
-        print(f"{where}: {exc.problems[0].code}: {exc.problems[0].message}", file=stderr)
-    return DATA_PROBLEMS if errors else OK
+    _print_first_problems(failures, stderr)
+    return DATA_PROBLEMS if failures else OK
 
 
 def _cmd_compare(
@@ -277,10 +299,9 @@ def _cmd_compare(
 ) -> int:
     from tierlib import report
 
-    results, errors = evaluate_file(engine, args.data, stderr)
-    decisions = [d for _, d in results]
-    before = [d for d in decisions if d.year == args.year_from]
-    after = [d for d in decisions if d.year == args.year_to]
+    decided, failures = _decide(args, engine, stderr)
+    before = [d for d in decided if d.year == args.year_from]
+    after = [d for d in decided if d.year == args.year_to]
     if not before or not after:
         print(
             f"error: no organizations for {args.year_from if not before else args.year_to} in {args.data}",
@@ -288,9 +309,8 @@ def _cmd_compare(
         )
         return USAGE
     stdout.write(report.compare_text(ruleset, before, after, lang=args.lang))
-    for where, exc in errors:
-        print(f"{where}: {exc.problems[0].code}: {exc.problems[0].message}", file=stderr)
-    return DATA_PROBLEMS if errors else OK
+    _print_first_problems(failures, stderr)
+    return DATA_PROBLEMS if failures else OK
 
 
 _COMMANDS = {

@@ -2,8 +2,11 @@
 comparison (升级晋档) and the biggest risers per township (晋位最多), streaks, promotion deadlines
 and warning-colour escalation.
 
-Pure functions over immutable inputs; the results are frozen attrs classes with ``to_dict()``
-for JSON, and every population-level outcome explains itself in Chinese and English
+Pure functions over immutable inputs. The decisions they take are
+:class:`~tierlib.decision.Decision` objects, or anything else with the attributes of
+:class:`Rated` (all that is read of a decision), such as the
+:class:`~tierlib.tables.Outcome` of a decided row. The results are frozen attrs classes with
+``to_dict()`` for JSON, and every population-level outcome explains itself in Chinese and English
 (``reason_zh`` / ``reason_en``). ``tier_order`` is always the tier ids best first (see
 :func:`tier_order`); ``labels`` (see :func:`tier_labels`) only make the explanations name tiers
 by their labels instead of their ids.
@@ -31,7 +34,7 @@ from tierlib._history import (
     transitions,
 )
 from tierlib._popbase import Labels as Labels
-from tierlib._popbase import PopulationError, tier_labels, tier_order
+from tierlib._popbase import PopulationError, Rated, tier_labels, tier_order
 from tierlib._popbase import Within as Within
 from tierlib._popbase import ceil_share as ceil_share
 from tierlib._popbase import check_decisions as check_decisions
@@ -66,6 +69,7 @@ __all__ = [
     "QuotaGroup",
     "QuotaResult",
     "Ranking",
+    "Rated",
     "Riser",
     "RiserGroup",
     "RunOutcome",

@@ -1,7 +1,9 @@
 """Plain-text reports over a population of decisions: distributions, quota lists, transitions,
 biggest risers.
 
-Used by ``tierlib summary`` and ``tierlib compare-years``; pure functions returning text.
+Used by ``tierlib summary`` and ``tierlib compare-years``; pure functions returning text. The
+decisions are :class:`~tierlib.decision.Decision` objects or anything with the attributes of
+:class:`tierlib.population.Rated` (the CLI passes :class:`~tierlib.tables.Outcome` rows).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Literal
 
 from tierlib import population as pop
 from tierlib._popfmt import type_zh
-from tierlib.decision import Decision
 from tierlib.model import RuleSet
 
 Lang = Literal["zh", "en"]
@@ -37,7 +38,7 @@ def _distribution_lines(dist: pop.Distribution, ruleset: RuleSet, lang: Lang) ->
 
 def summary_text(
     ruleset: RuleSet,
-    decisions: Sequence[Decision],
+    decisions: Sequence[pop.Rated],
     by: Literal["county", "township"] = "township",
     lang: Lang = "zh",
 ) -> str:
@@ -75,7 +76,7 @@ def summary_text(
 
 
 def compare_text(
-    ruleset: RuleSet, before: Sequence[Decision], after: Sequence[Decision], lang: Lang = "zh"
+    ruleset: RuleSet, before: Sequence[pop.Rated], after: Sequence[pop.Rated], lang: Lang = "zh"
 ) -> str:
     """Transition matrix between two years, promotions and demotions, the organizations that
     rose the most in each township, and history rules."""

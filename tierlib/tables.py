@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from tierlib.decision import Decision, fmt_fraction
+from tierlib.decision import Decision, Status, fmt_fraction
 from tierlib.errors import DataError, FactError, Location, Problem
 from tierlib.model import Organization
 
@@ -293,7 +293,9 @@ RESULT_COLUMNS = (
 
 
 class Outcome(NamedTuple):
-    """What a result record shows of one decided row: its decision without the trace."""
+    """One decided row: what its result record shows (its decision without the trace), and
+    ``vetoed``, so that it is a :class:`~tierlib.population.Rated` for the population
+    functions."""
 
     row: int
     org_id: str
@@ -302,10 +304,11 @@ class Outcome(NamedTuple):
     county: str
     township: str
     year: int | None
-    status: str
+    status: Status
     tier: str | None
     score: Fraction | None
     vetoes: tuple[str, ...]  # the decisive ones, then the undetermined ones, in rule-file order
+    vetoed: bool  # a force / unrated veto decided the outcome (Decision.vetoed)
     flags: tuple[str, ...]
     missing: tuple[str, ...]  # the missing facts, sorted
 
@@ -324,6 +327,7 @@ class Outcome(NamedTuple):
             d.tier,
             d.score,
             tuple(v.id for v in d.vetoes if v.decisive or not v.determined),
+            d.vetoed,
             d.flags,
             tuple(sorted({m.fact for m in d.missing})),
         )
