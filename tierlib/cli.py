@@ -17,6 +17,7 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, NoReturn
 
 from tierlib import __version__
@@ -32,7 +33,7 @@ from tierlib._load import load
 from tierlib._popbase import Rated
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
-from tierlib.errors import DataError, FactError, Location, RuleSetError
+from tierlib.errors import DataError, FactError, Location, Problem, RuleSetError
 from tierlib.model import RuleSet
 from tierlib.tables import (
     Outcome,
@@ -270,10 +271,35 @@ def _decide(
     with collector_paused():
         if args.per_row:
             results, errors = evaluate_file(engine, args.data, stderr)
-            return [d for _, d in results], [Failure(w, exc.problems) for w, exc in errors]
-        entries = evaluate_columnar(engine, args.data, stderr)
-    decided: list[Rated] = [e for e in entries if isinstance(e, Outcome)]
-    return decided, [e for e in entries if isinstance(e, Failure)]
+            located: list[tuple[Location, Rated]] = list(results)
+            failures = [Failure(w, exc.problems) for w, exc in errors]
+        else:
+            entries = evaluate_columnar(engine, args.data, stderr)
+            file = str(Path(args.data))
+            located = [(Location(file, e.row), e) for e in entries if isinstance(e, Outcome)]
+            failures = [e for e in entries if isinstance(e, Failure)]
+    return _once_a_year(located, failures)
+
+
+def _once_a_year(
+    located: Sequence[tuple[Location, Rated]], failures: Sequence[Failure]
+) -> tuple[list[Rated], list[Failure]]:
+    """Each organization once per year: a later row for the same organization and year is a
+    D105 error (the population rules count every organization once), in row order."""
+    first: dict[tuple[str, int | None], Location] = {}
+    kept: list[Rated] = []
+    out = list(failures)
+    for where, d in located:
+        seen = first.setdefault((d.org_id, d.year), where)
+        if seen is where:
+            kept.append(d)
+            continue
+        year = "no year" if d.year is None else str(d.year)
+        message = f"{d.org_id}: a second row for {year} (the first is {seen}); not counted"
+        out.append(Failure(where, [Problem("D105", message, where)]))
+    if len(out) > len(failures):
+        out.sort(key=lambda f: f.where.line)
+    return kept, out
 
 
 def _print_first_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
