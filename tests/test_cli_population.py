@@ -20,6 +20,7 @@ from test_cli import (
 )
 
 import tierlib._filerun
+import tierlib.cli
 from tierlib import load
 from tierlib.engine import Engine
 
@@ -147,3 +148,18 @@ class TestOnceAYear:
             f"{data}:{line}: D105: {first[0]}: a second row for 2023 "
             f"(the first is {data}:2); not counted\n"
         )
+
+
+def test_any_other_tierlib_error_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A population rule that cannot run ends in one 'error:' line, never a traceback."""
+    import tierlib.report
+    from tierlib.population import PopulationError
+
+    def fail(*args: object, **kwargs: object) -> str:
+        raise PopulationError("decisions of several years cannot be evaluated together")
+
+    monkeypatch.setattr(tierlib.report, "summary_text", fail)
+    out, err = io.StringIO(), io.StringIO()
+    code = tierlib.cli.run(["summary", "--rules", DEFAULT, COUNTY], out, err)
+    assert (code, out.getvalue()) == (1, "")
+    assert err.getvalue() == "error: decisions of several years cannot be evaluated together\n"

@@ -33,7 +33,7 @@ from tierlib._load import load
 from tierlib._popbase import Rated
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
-from tierlib.errors import DataError, FactError, Location, Problem, RuleSetError
+from tierlib.errors import DataError, FactError, Location, Problem, RuleSetError, TierlibError
 from tierlib.model import RuleSet
 from tierlib.tables import (
     Outcome,
@@ -125,6 +125,9 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
         with Engine(ruleset) as engine:
             return _COMMANDS[args.command](args, ruleset, engine, stdout, stderr)
     except DataError as exc:
+        print(f"error: {exc}", file=stderr)
+        return DATA_PROBLEMS
+    except TierlibError as exc:  # a problem not tied to one row (e.g. PopulationError)
         print(f"error: {exc}", file=stderr)
         return DATA_PROBLEMS
 
