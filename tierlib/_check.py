@@ -332,7 +332,7 @@ def _population(rs: model.RuleSet, where: Where) -> list[Problem]:
         if rs.scheme.org_types and q.org_type not in rs.scheme.org_types:
             out.append(
                 Problem(
-                    "E128",
+                    "E131",
                     f"org_type {q.org_type!r} is not covered by this scheme",
                     where("quotas", i, "org_type"),
                     did_you_mean(q.org_type, rs.scheme.org_types),
