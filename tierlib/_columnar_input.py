@@ -29,7 +29,7 @@ from tierlib._columnar_num import I64, Mask, Rat
 from tierlib._facts import _coerce, is_missing, to_boolean
 from tierlib.decision import decimal_places
 from tierlib.errors import DataError, Location
-from tierlib.tables import ALIASES, Row, to_organization
+from tierlib.tables import ALIASES, Row, _text, to_organization
 
 Column = NDArray[Any]
 Locate = Callable[[int], "Location | None"]
@@ -204,14 +204,6 @@ def text_column(col: Column) -> Column:
     codes, values = distinct(col)
     texts = [_text(_py(v)) for v in values]
     return _object_array(texts)[codes] if texts else np.empty(0, dtype=object)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def bad_years(col: Column) -> Mask:
