@@ -563,3 +563,66 @@ def test_matches_exact_evaluation(
             expected = {rule: _expected(expr, env) for rule, expr in named.items()}
             assert m.match(values) == {r for r, hit in expected.items() if hit}
             assert m.undetermined(values) == {r for r, hit in expected.items() if hit is None}
+
+
+# ---------------------------------------------------------------- the match memo
+
+
+def _outcome(m: Matcher, values: dict[str, _durable.Value | None]) -> object:
+    try:
+        return m.match_all(values)
+    except FactError as exc:
+        return str(exc)
+
+
+@settings(max_examples=120)
+@given(rule_sets(), st.integers(1, 4))
+def test_a_remembered_match_equals_a_fresh_one(
+    case: tuple[list[Expr], list[dict[str, _durable.Value | None]]], size: int
+) -> None:
+    """A Matcher with a (small, often cleared) memo answers exactly as one without, for the
+    same values asked again, for values of another class (1 and True), and for bad values."""
+    rules, value_sets = case
+    named = {f"rule{k}": expr for k, expr in enumerate(rules)}
+    asked = [*value_sets, *value_sets]
+    asked += [{k: (1 if v is True else v) for k, v in values.items()} for values in value_sets]
+    with Matcher(named, SYMBOLS) as bare, Matcher(named, SYMBOLS, memo_size=size) as kept:
+        for values in asked:
+            assert _outcome(kept, values) == _outcome(bare, values)
+        assert kept._memo is None or len(kept._memo) <= size
+
+
+def test_the_match_memo_is_read_for_repeated_values() -> None:
+    with Matcher({"r": parse("score >= 90", HERE)}, {"score": "number"}, memo_size=8) as m:
+        first = m.match_all({"score": F(95), "other": F(1)})
+        assert m.match_all({"score": F(95), "other": F(2)}) is first  # only read names count
+        assert m.match_all({"score": F(80)}) == (frozenset(), frozenset())
+        assert m._hits == 1
+
+
+def test_a_match_memo_that_does_not_pay_switches_itself_off(monkeypatch) -> None:
+    monkeypatch.setattr(_durable, "MEMO_WINDOW", 8)
+    with Matcher({"r": parse("x > 1", HERE)}, {"x": "number"}, memo_size=100) as m:
+        for k in range(7):
+            m.match({"x": F(k)})
+        assert m._memo is not None
+        m.match({"x": F(7)})  # eight lookups, no hit: off
+        assert m._memo is None
+        assert m.match({"x": F(7)}) == {"r"}
+
+
+def test_a_match_memo_that_pays_stays_on(monkeypatch) -> None:
+    monkeypatch.setattr(_durable, "MEMO_WINDOW", 8)
+    with Matcher({"r": parse("x > 1", HERE)}, {"x": "number"}, memo_size=100) as m:
+        for k in range(40):
+            assert m.match({"x": F(k % 3)}) == ({"r"} if k % 3 == 2 else set())
+        assert m._memo is not None
+        assert m._hits > 0
+
+
+def test_a_closed_matcher_refuses_even_remembered_values() -> None:
+    m = Matcher({"r": parse("x > 1", HERE)}, {"x": "number"}, memo_size=8)
+    assert m.match({"x": F(2)}) == {"r"}
+    m.close()
+    with pytest.raises(EngineError, match="closed"):
+        m.match({"x": F(2)})

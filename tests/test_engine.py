@@ -426,14 +426,13 @@ class TestScoringMemo:
                 for name in data.draw(st.lists(st.sampled_from(sorted(base) or ["x"]), max_size=2)):
                     facts.pop(name, None)
                 orgs.append(Organization(id=f"O{k}", facts=facts))
-            fresh = []
-            for org in orgs:
-                engine._scored.clear()
-                try:
-                    fresh.append(engine.evaluate(org).to_json())
-                except FactError as exc:
-                    fresh.append(str(exc))
-            engine._scored.clear()
+            with Engine(ruleset, memo_size=0) as bare:  # no memo of any kind
+                fresh = []
+                for org in orgs:
+                    try:
+                        fresh.append(bare.evaluate(org).to_json())
+                    except FactError as exc:
+                        fresh.append(str(exc))
             for _ in range(2):  # the first pass fills the memo, the second reads it
                 again = []
                 for org in orgs:
@@ -443,17 +442,29 @@ class TestScoringMemo:
                         again.append(str(exc))
                 assert again == fresh
 
-    def test_the_memo_is_bounded(self, default, monkeypatch):
-        """Past MEMO_SIZE entries the memo starts over instead of growing."""
-        import tierlib._decide
-
-        monkeypatch.setattr(tierlib._decide, "MEMO_SIZE", 20)
+    def test_the_memo_is_bounded(self, default):
+        """Past memo_size entries the memo starts over instead of growing."""
         ruleset, _ = default
-        with Engine(ruleset) as engine:
+        with Engine(ruleset, memo_size=20) as engine:
             for k in range(40):
                 engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
                 assert len(engine._scored) <= 20
             assert engine._scored
+
+    def test_memo_size_zero_remembers_nothing(self, default):
+        ruleset, _ = default
+        with Engine(ruleset, memo_size=0) as engine:
+            for k in range(5):
+                engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
+            assert not engine._scored
+            assert engine._stage1._memo is None
+            assert engine._stage2._memo is None
+            assert not engine._explainer._static.memo_size
+
+    def test_a_negative_memo_size_is_refused(self, default):
+        ruleset, _ = default
+        with pytest.raises(ValueError, match="memo_size"):
+            Engine(ruleset, memo_size=-1)
 
 
 @settings(max_examples=200)

@@ -452,15 +452,11 @@ def test_an_explainer_shared_by_threads_gives_the_sequential_explanations() -> N
         assert got == want
 
 
-def test_the_indicator_line_memo_is_bounded_and_changes_nothing(monkeypatch) -> None:
-    import importlib
-
-    # the package's ``explain`` attribute is the function: reach the module itself
-    monkeypatch.setattr(importlib.import_module("tierlib.explain"), "LINES_MEMO_SIZE", 5)
+def test_the_indicator_line_memo_is_bounded_and_changes_nothing() -> None:
     ruleset = load(RULES)
     with Engine(ruleset) as eng:
         decisions = _county_decisions(eng)[:60]
-        explainer = Explainer(ruleset)
+        explainer = Explainer(ruleset, memo_size=5)
         for d in decisions:
             assert explainer(d) == explain(d, ruleset)
             assert len(explainer._static.lines) <= 5

@@ -30,7 +30,7 @@ SCRIPT = textwrap.dedent(
     rss0, threads0 = proc.memory_info().rss, threading.active_count()
     cycles(1000)
     rss1, threads1 = proc.memory_info().rss, threading.active_count()
-    with tierlib.Engine(ruleset) as engine:
+    with tierlib.Engine(ruleset, memo_size=0) as engine:  # every evaluation reaches durable
         for k in range(2000):
             engine.evaluate(org(k))
         rss2 = proc.memory_info().rss

@@ -40,7 +40,7 @@ __all__ = ["MEMO_SIZE", "Compiled", "Run", "Scored", "facts_digest"]
 
 ZERO = Fraction(0)
 # An indicator's points and events are a pure function of its inputs' values (and of its
-# conditions that held): an engine keeps up to MEMO_SIZE of them, so repeated values (booleans,
+# conditions that held): an engine keeps up to its memo_size (MEMO_SIZE by default) of them, so repeated values (booleans,
 # counts, shares with few decimals) are scored and formatted once.
 MEMO_SIZE = 8192
 Scored = tuple[Fraction, tuple[TraceEvent, ...]]
@@ -154,9 +154,10 @@ class Run:
             scored = memo.get(key)
             if scored is None:
                 scored = self._score(ind, names)
-                if len(memo) >= MEMO_SIZE:  # bounded: start over rather than grow
+                if len(memo) >= self.e.memo_size:  # bounded: start over rather than grow
                     memo.clear()
-                memo[key] = scored
+                if self.e.memo_size:
+                    memo[key] = scored
             pts[ind.id] = scored[0]
             self.trace.extend(scored[1])
         dims: dict[str, Fraction] = {}

@@ -24,6 +24,11 @@ one measured quirk:
   :class:`~tierlib.errors.EngineError`, and the session is still deleted when that is safe;
 * the C extension has no locks: one lock per Matcher serializes every call into it;
 * :meth:`Matcher.close` frees the C ruleset (a garbage-collected Matcher frees it too).
+
+A match is a pure function of the values the rules reference, so a Matcher built with
+``memo_size`` remembers up to that many results by those values (their classes included:
+``True``, ``1`` and ``Fraction(1)`` stay apart). A memo that does not pay for itself — fewer
+than one hit in four over a window of lookups — switches itself off.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ __all__ = ["Kind", "Matcher", "Value", "limit_problems"]
 RULESET = "tierlib"  # never a name from YAML ("$state"/"$flow" in a name are reinterpreted)
 _TOKENS = itertools.count(1)
 MAX_ACTIONS_PER_RULE = 128  # joins per node are capped at 100 (see _durable_json.MAX_JOINS)
+MEMO_WINDOW = 1024  # lookups between two checks that the memo pays for itself
 
 
 class _Handle:
@@ -81,7 +87,9 @@ class Matcher:
     rules exceed a limit of durable_rules, before touching it. Thread-safe; close when done.
     """
 
-    def __init__(self, rules: Mapping[str, Expr], kinds: Mapping[str, Kind]) -> None:
+    def __init__(
+        self, rules: Mapping[str, Expr], kinds: Mapping[str, Kind], memo_size: int = 0
+    ) -> None:
         unknown = sorted({r.name for e in rules.values() for r in refs(e)} - kinds.keys())
         if unknown:
             raise ValueError(f"no kind given for {', '.join(map(repr, unknown))}")
@@ -102,6 +110,12 @@ class Matcher:
         except Exception as exc:  # durable_rules raises plain Exceptions with an error code
             raise EngineError(f"durable_rules could not load the rules: {exc}") from exc
         self._finalizer = weakref.finalize(self, _free, self._handle)
+        self._names = tuple(sorted(self._plan.referenced))
+        self._memo_size = memo_size
+        self._memo: dict[tuple[Any, ...], tuple[frozenset[str], frozenset[str]]] | None = (
+            {} if memo_size > 0 else None
+        )
+        self._lookups = self._hits = 0
 
     @property
     def compiled(self) -> Mapping[str, Json]:
@@ -125,6 +139,31 @@ class Matcher:
         self, values: Mapping[str, Value | None]
     ) -> tuple[frozenset[str], frozenset[str]]:
         """``(match(values), undetermined(values))`` with one check of the values."""
+        memo = self._memo
+        if memo is None:
+            return self._match_all(values)
+        if self._handle.value is None:
+            raise EngineError("the rule engine is closed")
+        key = tuple([(v.__class__, v) for v in map(values.get, self._names)])
+        got = memo.get(key)
+        self._lookups += 1
+        if got is not None:
+            self._hits += 1
+            return got
+        got = self._match_all(values)
+        if self._lookups >= MEMO_WINDOW:  # a window is over: keep the memo only if it pays
+            if self._hits * 4 < self._lookups:
+                self._memo = None
+                return got
+            self._lookups = self._hits = 0
+        if len(memo) >= self._memo_size:  # bounded: start over rather than grow
+            memo.clear()
+        memo[key] = got
+        return got
+
+    def _match_all(
+        self, values: Mapping[str, Value | None]
+    ) -> tuple[frozenset[str], frozenset[str]]:
         prepared = self._plan.prepare(values)
         if not self._ids:
             return frozenset(), prepared.undetermined

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tierlib import _score, model
 from tierlib._ast import refs
 from tierlib._check import conditions, symbols
-from tierlib._decide import Compiled, Run, Scored, facts_digest
+from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, facts_digest
 from tierlib._durable import Matcher
 from tierlib._facts import validate
 from tierlib._load import canonical
@@ -44,16 +44,25 @@ def facts_sha256(org: model.Organization) -> str:
 
 
 class Engine:
-    """A compiled rule set. Thread-safe; call :meth:`close` (or use ``with``) to free it."""
+    """A compiled rule set. Thread-safe; call :meth:`close` (or use ``with``) to free it.
 
-    def __init__(self, ruleset: model.RuleSet) -> None:
+    Results are pure functions of the values they read, so an engine remembers up to
+    ``memo_size`` of each kind (an indicator's points and trace, a durable_rules match, an
+    explanation line) and returns the same objects when values repeat; ``memo_size=0`` turns
+    every memo off. Decisions and explanations are identical either way.
+    """
+
+    def __init__(self, ruleset: model.RuleSet, *, memo_size: int = MEMO_SIZE) -> None:
+        if memo_size < 0:
+            raise ValueError(f"memo_size must be 0 or more, not {memo_size}")
         self.ruleset = ruleset
+        self.memo_size = memo_size
         self.sha256 = ruleset_sha256(ruleset)
         rules = conditions(ruleset)
         kinds = symbols(ruleset, computed=True)
         self._lock = threading.Lock()
         self._closed = False
-        self._explainer = Explainer(ruleset)
+        self._explainer = Explainer(ruleset, memo_size=memo_size)
         self._columnar_plan: Any = None  # tierlib.columnar's plan, built on first use
         self._scored: dict[Any, Scored] = {}  # indicator results by inputs (see _decide)
         computed = kinds.keys() - symbols(ruleset, computed=False).keys()
@@ -61,8 +70,12 @@ class Engine:
         late = {
             rid for rid, expr, may in rules if may and any(r.name in computed for r in refs(expr))
         }
-        self._stage1 = Matcher({rid: expr for rid, expr, _ in rules if rid not in late}, kinds)
-        self._stage2 = Matcher({rid: expr for rid, expr, _ in rules if rid in late}, kinds)
+        self._stage1 = Matcher(
+            {rid: expr for rid, expr, _ in rules if rid not in late}, kinds, memo_size
+        )
+        self._stage2 = Matcher(
+            {rid: expr for rid, expr, _ in rules if rid in late}, kinds, memo_size
+        )
         self._c = Compiled(
             inputs={ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators},
             tier_index={t.id: k for k, t in enumerate(ruleset.tiers)},
@@ -96,11 +109,11 @@ class Engine:
         )
 
     @classmethod
-    def from_file(cls, path: str) -> Engine:
+    def from_file(cls, path: str, *, memo_size: int = MEMO_SIZE) -> Engine:
         """Load, check and compile the rule file at ``path``."""
         from tierlib._load import load
 
-        return cls(load(path))
+        return cls(load(path), memo_size=memo_size)
 
     def __enter__(self) -> Engine:
         return self

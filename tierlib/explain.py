@@ -38,8 +38,8 @@ LINES_MEMO_SIZE = 8192
 class _Static:
     """What explanations under one rule set share: look-ups, and phrases built once."""
 
-    def __init__(self, rs: model.RuleSet) -> None:
-        self.rs = rs
+    def __init__(self, rs: model.RuleSet, memo_size: int = LINES_MEMO_SIZE) -> None:
+        self.rs, self.memo_size = rs, memo_size
         self.tiers = {t.id: t for t in rs.tiers}
         self.index = {t.id: k for k, t in enumerate(rs.tiers)}
         self.inds = {i.id: i for i in rs.indicators}
@@ -170,8 +170,8 @@ class Explainer:
     Safe to call from several threads; the explanation equals ``explain(decision, ruleset)``.
     """
 
-    def __init__(self, ruleset: model.RuleSet) -> None:
-        self._static = _Static(ruleset)
+    def __init__(self, ruleset: model.RuleSet, *, memo_size: int = LINES_MEMO_SIZE) -> None:
+        self._static = _Static(ruleset, memo_size)
 
     def __call__(self, decision: Decision) -> Explanation:
         return _explain(_Ctx(decision, self._static))
@@ -296,9 +296,10 @@ def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
     if hit is not None:
         return hit[1]
     line = _indicator_line(c, ind, ev, evs)
-    if len(memo) >= LINES_MEMO_SIZE:  # bounded: start over rather than grow
+    if len(memo) >= c.static.memo_size:  # bounded: start over rather than grow
         memo.clear()
-    memo[key] = ((ev, *evs), line)
+    if c.static.memo_size:
+        memo[key] = ((ev, *evs), line)
     return line
 
 
