@@ -17,6 +17,7 @@ from test_cli import (
     _county_records,
     _write_csv,
     assert_paths_agree,
+    call,
 )
 
 import tierlib._filerun
@@ -54,7 +55,7 @@ class TestPopulationPaths:
     @pytest.mark.parametrize("data", [COUNTY, "examples/county.xlsx", BROKEN])
     def test_summary_is_the_same_on_both_paths(self, data, options):
         """summary from the columns prints what it prints from per-row decisions, byte for
-        byte: distributions, quota lists (vetoed first) and the first problem of each bad row."""
+        byte: distributions, quota lists (vetoed first) and every problem of each bad row."""
         code, out, err, _ = assert_paths_agree("summary", "--rules", DEFAULT, data, *options)
         assert code == (1 if data == BROKEN else 0)
         assert ("ceil(10%" in out) == (data != BROKEN or "--year" not in options)
@@ -64,7 +65,8 @@ class TestPopulationPaths:
     @pytest.mark.parametrize("data", [COUNTY, "examples/county.xlsx", BROKEN, "bad rows"])
     def test_compare_years_is_the_same_on_both_paths(self, data, options, tmp_path):
         """compare-years from the columns prints what it prints from per-row decisions, byte
-        for byte, also with bad rows in both years; a year without data exits 2 on both."""
+        for byte, also with bad rows in both years (a line per problem: 12 bad rows, one with
+        two); a year without data exits 2 on both."""
         if data == "bad rows":
             data = _with_bad_rows(tmp_path / "bad.csv")
         code, out, err, _ = assert_paths_agree("compare-years", "--rules", DEFAULT, data, *options)
@@ -73,19 +75,22 @@ class TestPopulationPaths:
             return
         assert code == (0 if data.startswith("examples/") else 1)
         assert "2023→2024" in out
-        assert err.count("\n") == (0 if code == 0 else 13)
+        assert err.count("\n") == (0 if code == 0 else 14)
 
-    def test_summary_with_bad_rows_of_both_years_is_the_same_on_both_paths(self, tmp_path):
-        """Bad rows in both years: one line per bad row, its first problem, in row order."""
+    def test_summary_prints_every_problem_of_every_bad_row_located_and_coded(self, tmp_path):
+        """Bad rows in both years: a line per problem, as evaluate prints them (a row with two
+        bad cells gives two lines), in row order, the same on both paths."""
         data = _with_bad_rows(tmp_path / "bad.csv")
         code, out, err, _ = assert_paths_agree("summary", "--rules", DEFAULT, data)
         assert (code, out.count("\n倒排：")) == (1, 2)
         lines = err.splitlines()
-        assert len(lines) == 13
-        assert (
-            lines[1]
-            == f"{data}:8: F103: AP-01-007: water_tap: expected true/false (是/否), got 'maybe'"
-        )
+        assert len(lines) == 14
+        assert lines[1:3] == [
+            f"{data}:8: F103: AP-01-007: water_tap: expected true/false (是/否), got 'maybe'",
+            f"{data}:8: F104: AP-01-007: satisfaction: -3 is below the minimum 0",
+        ]
+        _, _, evaluated = call("evaluate", "--rules", DEFAULT, data, "-q")
+        assert err == evaluated
 
     def test_outcomes_are_vetoed_as_their_decisions(self):
         """Outcome.vetoed from the columns is Decision.vetoed (a decisive force or unrated
@@ -121,33 +126,6 @@ class TestPopulationPaths:
                 )
                 assert code == (1 if err else 0)
                 assert out
-
-
-class TestOnceAYear:
-    @pytest.mark.parametrize(
-        "command",
-        [["summary", "--year", "2023"], ["compare-years", "--from", "2023", "--to", "2024"]],
-    )
-    def test_an_organization_twice_in_a_year_is_a_located_error_not_a_crash(
-        self, command, tmp_path
-    ):
-        """A second row for the same organization and year: D105 at that row, naming the
-        first; every other row still counts; exit 1; the same on both paths."""
-        records = _county_records()
-        first = records[1]
-        records.append(list(first))
-        data = tmp_path / "dup.csv"
-        _write_csv(data, records)
-        code, out, err, _ = assert_paths_agree(
-            command[0], "--rules", DEFAULT, str(data), *command[1:]
-        )
-        assert code == 1
-        assert out
-        line = len(records)
-        assert err == (
-            f"{data}:{line}: D105: {first[0]}: a second row for 2023 "
-            f"(the first is {data}:2); not counted\n"
-        )
 
 
 def test_any_other_tierlib_error_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,10 @@ per data row — never fewer. The columnar path reads the rows with
 :func:`tierlib._batches.read_tables` and decides each table with
 :func:`tierlib.columnar.evaluate_table`; rows a table cannot hold unchanged are decided by the
 engine, as on the per-row path, so the two paths print the same bytes.
+
+On both paths a decided row for an organization and year that an earlier decided row already
+had is a D105 failure naming that row (:class:`FirstRows`): every organization is counted once
+a year.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from numpy.typing import NDArray
 
 from tierlib._batches import Table, identities, read_tables
 from tierlib._facts import is_missing
+from tierlib._popbase import Rated
 from tierlib._score import inputs_of
 from tierlib.columnar import STATUSES, Exact, evaluate_table
 from tierlib.decision import Decision, Status
@@ -40,24 +45,64 @@ BATCH_ROWS = 32768  # rows read and decided at a time by the columnar path
 _STATUSES = cast("tuple[Status, ...]", STATUSES)  # the codes of TableResult.status, typed
 
 
+class Failure(NamedTuple):
+    """A row that could not be evaluated, and why."""
+
+    where: Location
+    problems: Sequence[Problem]
+
+
+Entry = Outcome | Failure
+
+
+class FirstRows:
+    """Where the first decided row of each organization and year is, and nothing more, so that
+    a file can be checked a batch at a time in bounded memory (one location per organization
+    and year)."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, int | None], Location] = {}
+
+    def check(self, where: Location, decided: Rated) -> Failure | None:
+        """None for the first row of ``decided``'s organization and year; for a later one, its
+        D105 failure naming the first (the population rules count every organization once a
+        year)."""
+        key = decided.org_id, decided.year
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = where
+            return None
+        year = "no year" if decided.year is None else str(decided.year)
+        message = f"{decided.org_id}: a second row for {year} (the first is {first}); not counted"
+        return Failure(where, [Problem("D105", message, where)])
+
+
 def evaluate_file(
     engine: Engine, path: str, stderr: IO[str]
-) -> tuple[list[tuple[Location, Decision]], list[tuple[Location, FactError]]]:
-    """Evaluate every row; a row that fails is kept as an error with its row number."""
+) -> tuple[list[tuple[Location, Decision]], list[Failure]]:
+    """Evaluate every row, in order; a row that fails, or repeats an organization and year
+    (D105, :class:`FirstRows`), is kept as a failure with its location."""
     rows = list(read_organizations(path))
     results: list[tuple[Location, Decision]] = []
-    errors: list[tuple[Location, FactError]] = []
+    failures: list[Failure] = []
+    first = FirstRows()
     with _progress(len(rows), stderr) as advance:
         for where, org in rows:
-            if isinstance(org, FactError):
-                errors.append((where, org))
-            else:
-                try:
-                    results.append((where, engine.evaluate(org, where)))
-                except FactError as exc:
-                    errors.append((where, exc))
             advance()
-    return results, errors
+            if isinstance(org, FactError):
+                failures.append(Failure(where, org.problems))
+                continue
+            try:
+                decision = engine.evaluate(org, where)
+            except FactError as exc:
+                failures.append(Failure(where, exc.problems))
+                continue
+            again = first.check(where, decision)
+            if again is None:
+                results.append((where, decision))
+            else:
+                failures.append(again)
+    return results, failures
 
 
 @contextlib.contextmanager
@@ -92,42 +137,36 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Failure(NamedTuple):
-    """A row that could not be evaluated, and why."""
-
-    where: Location
-    problems: Sequence[Problem]
-
-
-Entry = Outcome | Failure
-
-
 def evaluate_per_row(engine: Engine, path: str, stderr: IO[str]) -> list[Entry]:
     """Every row in input order, each decided by ``Engine.evaluate`` (the reference path)."""
-    results, errors = evaluate_file(engine, path, stderr)
+    results, failures = evaluate_file(engine, path, stderr)
     entries: list[Entry] = [Outcome.of(w.line, d) for w, d in results]
-    entries += [Failure(w, exc.problems) for w, exc in errors]
+    entries += failures
     return sorted(entries, key=lambda e: e.row if isinstance(e, Outcome) else e.where.line)
 
 
 def evaluate_columnar(engine: Engine, path: str, stderr: IO[str]) -> list[Entry]:
     """Every row in input order, decided by :func:`tierlib.columnar.evaluate_table` a batch at a
-    time; rows that cannot be table rows are decided one by one as on the per-row path."""
+    time; rows that cannot be table rows are decided one by one as on the per-row path. A
+    repeated organization and year is a D105 failure (:class:`FirstRows`), across batches too."""
     view = _View(engine.ruleset)
     total = count_rows(path) if _on_terminal(stderr) else 0
     entries: list[Entry] = []
+    first = FirstRows()
     with _progress(total, stderr) as advance:
         for batch in read_tables(path, BATCH_ROWS):
-            part: list[Entry | None] = [None] * batch.n
+            part: list[tuple[Location, Entry] | None] = [None] * batch.n
             for i, row in batch.odd:
-                part[i - batch.start] = _evaluate_row(engine, row)
+                part[i - batch.start] = row.where, _evaluate_row(engine, row)
             for table in batch.tables:
-                for i, entry in _evaluate_table(engine, view, table):
-                    part[i - batch.start] = entry
+                for i, where, entry in _evaluate_table(engine, view, table):
+                    part[i - batch.start] = where, entry
             decided = [e for e in part if e is not None]
             if len(decided) != batch.n:  # every row must come out as a result or an error
                 raise AssertionError(f"{path}: {batch.n - len(decided)} rows left undecided")
-            entries += decided
+            for where, entry in decided:
+                again = None if isinstance(entry, Failure) else first.check(where, entry)
+                entries.append(entry if again is None else again)
             advance(batch.n)
     return entries
 
@@ -149,8 +188,10 @@ class _View:
         self.inputs = {ind.id: tuple(inputs_of(ind)) for ind in ruleset.indicators}
 
 
-def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple[int, Entry]]:
-    """``(position, outcome or failure)`` of every row of ``table``.
+def _evaluate_table(
+    engine: Engine, view: _View, table: Table
+) -> Iterator[tuple[int, Location, Entry]]:
+    """``(position, location, outcome or failure)`` of every row of ``table``.
 
     Everything but the missing facts is read from the columns. A row's missing facts are, as
     in the engine, the inputs of its indicators with missing data that are absent or empty,
@@ -160,7 +201,7 @@ def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple
     """
     res = evaluate_table(engine, table.columns, where=table.where)
     for i, problems in res.errors:
-        yield table.index[i], Failure(table.where[i], problems)
+        yield table.index[i], table.where[i], Failure(table.where[i], problems)
     rows: list[int] = res.rows.tolist()
     names = identities(table.columns)
     tiers = [*res.tiers, None]
@@ -194,11 +235,12 @@ def _evaluate_table(engine: Engine, view: _View, table: Table) -> Iterator[tuple
     for k, i in enumerate(rows):
         missing = _missing_facts(view, table.columns, i, gaps[k], zeros[k])
         if missing is None:
-            yield table.index[i], Outcome.of(table.where[i].line, res.decision(i))
+            yield table.index[i], table.where[i], Outcome.of(table.where[i].line, res.decision(i))
             continue
         org_id, name, org_type, county, township, year = names[i]
         yield (
             table.index[i],
+            table.where[i],
             Outcome(
                 table.where[i].line,
                 org_id,

@@ -8,7 +8,8 @@ rule-file errors.
 what deciding each row with ``Engine.evaluate`` gives, which the hidden ``--per-row`` flag still
 does (the tests compare the two). ``summary`` and ``compare-years`` hand the population
 functions the :class:`~tierlib.tables.Outcome` of each decided row (``--per-row``: its
-:class:`~tierlib.decision.Decision`).
+:class:`~tierlib.decision.Decision`). On all three, a second row for an organization and year
+is a located D105 error naming the first row, and a bad row's every problem is a line on stderr.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO, NoReturn
 
 from tierlib import __version__
@@ -33,7 +33,7 @@ from tierlib._load import load
 from tierlib._popbase import Rated
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
-from tierlib.errors import DataError, FactError, Location, Problem, RuleSetError, TierlibError
+from tierlib.errors import DataError, FactError, Location, RuleSetError, TierlibError
 from tierlib.model import RuleSet
 from tierlib.tables import (
     Outcome,
@@ -150,6 +150,13 @@ def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
     return {t.id: t.label.text(lang) for t in ruleset.tiers}
 
 
+def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
+    """Every problem of every failed row, one located, coded line each, in row order."""
+    for where, problems in failures:
+        for problem in problems:
+            print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+
+
 def _cmd_evaluate(
     args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
 ) -> int:
@@ -159,9 +166,7 @@ def _cmd_evaluate(
     outcomes = [e for e in entries if isinstance(e, Outcome)]
     failures = [e for e in entries if isinstance(e, Failure)]
     labels = _labels(ruleset, "zh")
-    for where, problems in failures:
-        for problem in problems:
-            print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+    _print_problems(failures, stderr)
     if not args.quiet and not args.output:
         print(f"{'row':>5}  {'id':<12} {'name':<10} {'year':>4}  {'score':>6}  tier", file=stdout)
         for o in outcomes:
@@ -269,45 +274,16 @@ def _cmd_explain(
 def _decide(
     args: argparse.Namespace, engine: Engine, stderr: IO[str]
 ) -> tuple[list[Rated], list[Failure]]:
-    """The decided rows of the data file and the rows that failed, each in input order: the
-    outcomes of the columnar path, or (``--per-row``) the decisions of ``Engine.evaluate``."""
+    """The decided rows of the data file and the rows that failed (a second row for an
+    organization and year among them, D105), each in input order: the outcomes of the
+    columnar path, or (``--per-row``) the decisions of ``Engine.evaluate``."""
     with collector_paused():
         if args.per_row:
-            results, errors = evaluate_file(engine, args.data, stderr)
-            located: list[tuple[Location, Rated]] = list(results)
-            failures = [Failure(w, exc.problems) for w, exc in errors]
-        else:
-            entries = evaluate_columnar(engine, args.data, stderr)
-            file = str(Path(args.data))
-            located = [(Location(file, e.row), e) for e in entries if isinstance(e, Outcome)]
-            failures = [e for e in entries if isinstance(e, Failure)]
-    return _once_a_year(located, failures)
-
-
-def _once_a_year(
-    located: Sequence[tuple[Location, Rated]], failures: Sequence[Failure]
-) -> tuple[list[Rated], list[Failure]]:
-    """Each organization once per year: a later row for the same organization and year is a
-    D105 error (the population rules count every organization once), in row order."""
-    first: dict[tuple[str, int | None], Location] = {}
-    kept: list[Rated] = []
-    out = list(failures)
-    for where, d in located:
-        seen = first.setdefault((d.org_id, d.year), where)
-        if seen is where:
-            kept.append(d)
-            continue
-        year = "no year" if d.year is None else str(d.year)
-        message = f"{d.org_id}: a second row for {year} (the first is {seen}); not counted"
-        out.append(Failure(where, [Problem("D105", message, where)]))
-    if len(out) > len(failures):
-        out.sort(key=lambda f: f.where.line)
-    return kept, out
-
-
-def _print_first_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
-    for where, problems in failures:
-        print(f"{where}: {problems[0].code}: {problems[0].message}", file=stderr)
+            results, failures = evaluate_file(engine, args.data, stderr)
+            return [d for _, d in results], failures
+        entries = evaluate_columnar(engine, args.data, stderr)
+    decided: list[Rated] = [e for e in entries if isinstance(e, Outcome)]
+    return decided, [e for e in entries if isinstance(e, Failure)]
 
 
 def _cmd_summary(
@@ -319,7 +295,7 @@ def _cmd_summary(
     year = args.year or max((d.year or 0 for d in decided), default=0)
     chosen = [d for d in decided if (d.year or 0) == year]
     stdout.write(report.summary_text(ruleset, chosen, by=args.by, lang=args.lang))
-    _print_first_problems(failures, stderr)
+    _print_problems(failures, stderr)
     return DATA_PROBLEMS if failures else OK
 
 
@@ -338,7 +314,7 @@ def _cmd_compare(
         )
         return USAGE
     stdout.write(report.compare_text(ruleset, before, after, lang=args.lang))
-    _print_first_problems(failures, stderr)
+    _print_problems(failures, stderr)
     return DATA_PROBLEMS if failures else OK
 
 
