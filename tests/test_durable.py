@@ -626,3 +626,16 @@ def test_a_closed_matcher_refuses_even_remembered_values() -> None:
     m.close()
     with pytest.raises(EngineError, match="closed"):
         m.match({"x": F(2)})
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("string", True), ("string", F(1)), ("number", True), ("number", "1"), ("boolean", F(1)),
+     ("boolean", 1), ("boolean", "true")],
+)  # fmt: skip
+def test_a_value_of_another_kind_is_f103_even_when_already_typed(kind: str, value: object) -> None:
+    """The typed fast path of the encoder admits a value only under its own kind."""
+    with Matcher({"r": parse("x == x", HERE)}, {"x": kind}, memo_size=4) as m:  # type: ignore[dict-item]
+        with pytest.raises(FactError) as exc:
+            m.match({"x": value})  # type: ignore[dict-item]
+        assert codes(exc) == {"F103"}

@@ -400,6 +400,17 @@ class TestNumpyInput:
         assert engine.evaluate(org).to_json() == typed.to_json()
 
 
+def _outcomes(engine: Engine, orgs: list[Organization]) -> list[str]:
+    """Each organization's decision as JSON, or its FactError's text."""
+    out = []
+    for org in orgs:
+        try:
+            out.append(engine.evaluate(org).to_json())
+        except FactError as exc:
+            out.append(str(exc))
+    return out
+
+
 class TestScoringMemo:
     """An engine remembers each indicator's points and events by the values of its inputs."""
 
@@ -427,20 +438,9 @@ class TestScoringMemo:
                     facts.pop(name, None)
                 orgs.append(Organization(id=f"O{k}", facts=facts))
             with Engine(ruleset, memo_size=0) as bare:  # no memo of any kind
-                fresh = []
-                for org in orgs:
-                    try:
-                        fresh.append(bare.evaluate(org).to_json())
-                    except FactError as exc:
-                        fresh.append(str(exc))
-            for _ in range(2):  # the first pass fills the memo, the second reads it
-                again = []
-                for org in orgs:
-                    try:
-                        again.append(engine.evaluate(org).to_json())
-                    except FactError as exc:
-                        again.append(str(exc))
-                assert again == fresh
+                fresh = _outcomes(bare, orgs)
+            assert _outcomes(engine, orgs) == fresh  # fills the memo
+            assert _outcomes(engine, orgs) == fresh  # reads it
 
     def test_the_memo_is_bounded(self, default):
         """Past memo_size entries the memo starts over instead of growing."""

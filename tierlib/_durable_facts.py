@@ -17,6 +17,7 @@ methods :mod:`tierlib._durable` calls on every match: :meth:`Encoder.prepare` an
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -45,6 +46,7 @@ MARKER = "tk"  # the field only tierlib's facts carry
 MAX_EXACT = 2**53  # integers up to this magnitude are exact doubles
 MAX_STRING_BYTES = 65535  # durable_rules truncates string lengths to an unsigned short
 _FACTS = Location("<facts>")
+_TYPED: dict[Kind, type] = {"number": Fraction, "boolean": bool, "string": str}
 
 
 def dumps(obj: object) -> str:
@@ -114,10 +116,15 @@ class Encoder:
         """Check one organization's values; raises :class:`FactError` listing every problem."""
         problems: list[Problem] = []
         present: dict[str, Value] = {}
+        kinds = self.kinds
         for name in self.referenced:
             raw = values.get(name)
             if raw is not None:
-                value = _checked(name, self.kinds[name], raw, problems)
+                kind = kinds[name]
+                if type(raw) is _TYPED[kind]:  # already typed (as Engine.facts gives): no checks
+                    present[name] = cast(Value, raw)
+                    continue
+                value = _checked(name, kind, raw, problems)
                 if value is not None:
                     present[name] = value
         for name, field in self.fields.items():
@@ -137,6 +144,8 @@ class Encoder:
         # undetermined: a value is missing, or some division in the rule has a zero divisor
         # (wherever it stands: not only where an and/or would evaluate it)
         zero = {e for e in self.divisors if _is_zero_divisor(e, present)}
+        if not zero and len(present) == len(self.referenced) and len(signs) == len(self.derived):
+            return Prepared(present, signs, frozenset())  # everything read is there
         undetermined = frozenset(
             rule
             for rule, names in self.rule_names.items()
@@ -157,9 +166,8 @@ class Encoder:
                 problems.append(Problem("F101", message, _FACTS))
                 return
             literals = self.literals.get(field)
-            clash = (
-                sorted(x for x in literals.get(float(value), ()) if x != value) if literals else []
-            )
+            near = literals.get(float(value)) if literals else None
+            clash = sorted(x for x in near if x != value) if near else []
             if clash:
                 problems.append(_too_close(name, value, str(clash[0])))
 
@@ -172,13 +180,19 @@ class Encoder:
                 parts.append(f',"{field}":{int(value)}')
             elif isinstance(value, Fraction) and value.denominator == 1:
                 parts.append(f',"{field}":{value.numerator}')  # |value| <= 2**53: checked
+            elif isinstance(value, Fraction):
+                parts.append(f',"{field}":{_number(value)}')
             elif value is not None:
-                parts.append(
-                    f',"{field}":{dumps(exact(value) if isinstance(value, Fraction) else value)}'
-                )
+                parts.append(f',"{field}":{dumps(value)}')
         parts.extend(f',"{field}":{sign}' for field, sign in prepared.signs.items())
         parts.append("}")
         return "".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: Fraction) -> str:
+    """The JSON text of a (checked) number. Memoized: shares and amounts recur row after row."""
+    return dumps(exact(value))
 
 
 def _sign(a: Value, b: Value) -> int:
