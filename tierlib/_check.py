@@ -15,12 +15,14 @@ from typing import Any
 
 from tierlib import _ast, model
 from tierlib._check_indicators import check_indicator
+from tierlib._structure import Lost
 from tierlib._typecheck import Kind, typecheck
 from tierlib._where import Where
 from tierlib.decision import fmt_fraction as fmt
 from tierlib.errors import Problem, did_you_mean
 
 COMPUTED = ("score",)
+_COMPUTED = ("points.", "dimension.")
 
 
 def symbols(rs: model.RuleSet, computed: bool) -> dict[str, Kind]:
@@ -33,26 +35,32 @@ def symbols(rs: model.RuleSet, computed: bool) -> dict[str, Kind]:
     return out
 
 
-def check_ruleset(rs: model.RuleSet, tree: Any) -> list[Problem]:
-    """All semantic problems of ``rs``; ``tree`` is the YAML it came from (for locations)."""
+def check_ruleset(rs: model.RuleSet, tree: Any, lost: Lost | None = None) -> list[Problem]:
+    """All semantic problems of ``rs``; ``tree`` is the YAML it came from (for locations).
+
+    ``lost`` is what structuring left out of ``rs`` (already reported): a check that depends on
+    something left out is skipped, so a mistake is never followed by problems it caused.
+    The engine limits (E4xx) are checked only when nothing was left out and nothing else found.
+    """
+    lost = lost or Lost()
     where = Where(tree, rs.scheme.loc)
     out: list[Problem] = []
-    out += _scheme(rs, where)
+    out += _scheme(rs, where, lost)
     out += _facts(rs, where)
-    out += _duplicates(rs, where)
-    out += _sums(rs, where)
+    out += _duplicates(rs, where, lost)
+    out += _sums(rs, where, lost)
     for i, ind in enumerate(rs.indicators):
-        out += check_indicator(rs, ind, i, where)
-    out += _tiers(rs, where)
-    out += _conditions(rs, where)
-    out += _population(rs, where)
-    if not out:
+        out += check_indicator(rs, ind, i, where, lost)
+    out += _tiers(rs, where, lost)
+    out += _conditions(rs, lost)
+    out += _population(rs, where, lost)
+    if not out and not lost:
         out += _limits(rs)
     out.sort(key=lambda p: (p.location.file, p.location.line, p.location.col, p.code))
     return out
 
 
-def _scheme(rs: model.RuleSet, where: Where) -> list[Problem]:
+def _scheme(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     if rs.scheme.total <= 0:
         out.append(Problem("E115", "total must be positive", where("scheme", "total")))
@@ -64,11 +72,11 @@ def _scheme(rs: model.RuleSet, where: Where) -> list[Problem]:
                 where("scheme", "rounding", "digits"),
             )
         )
-    if not rs.indicators:
+    if not rs.indicators and not lost.any("indicators"):
         out.append(
             Problem("E112", "a scheme needs at least one indicator", where.key("indicators"))
         )
-    if not rs.tiers:
+    if not rs.tiers and not lost.any("tiers"):
         out.append(Problem("E112", "a scheme needs at least one tier", where.key("tiers")))
     return out
 
@@ -114,7 +122,7 @@ def _facts(rs: model.RuleSet, where: Where) -> list[Problem]:
     return out
 
 
-def _duplicates(rs: model.RuleSet, where: Where) -> list[Problem]:
+def _duplicates(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     sections: dict[str, Iterable[Any]] = {
         "dimensions": rs.dimensions,
@@ -133,7 +141,8 @@ def _duplicates(rs: model.RuleSet, where: Where) -> list[Problem]:
                 out.append(
                     Problem(
                         "E113",
-                        f"duplicate id {item.id!r} in {section} (first is item {seen[item.id] + 1})",
+                        f"duplicate id {item.id!r} in {section}"
+                        f" (first is item {lost.position(section, seen[item.id]) + 1})",
                         where(section, i, "id"),
                     )
                 )
@@ -154,7 +163,7 @@ def _duplicates(rs: model.RuleSet, where: Where) -> list[Problem]:
     return out
 
 
-def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
+def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     dims = {d.id for d in rs.dimensions}
     per_dim: dict[str, Fraction] = {d: Fraction(0) for d in dims}
@@ -175,6 +184,8 @@ def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
                 )
             continue
         if ind.dimension not in dims:
+            if lost.may_define("dimensions", ind.dimension):
+                continue  # it may be the dimension left out
             out.append(
                 Problem(
                     "E127",
@@ -190,7 +201,7 @@ def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
             out.append(
                 Problem("E115", f"max of {dim.id} must be positive", where("dimensions", j, "max"))
             )
-        elif per_dim[dim.id] != dim.max:
+        elif per_dim[dim.id] != dim.max and not lost.touches_sum(dim.id):
             out.append(
                 Problem(
                     "E120",
@@ -198,7 +209,9 @@ def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
                     where("dimensions", j, "max"),
                 )
             )
-    if rs.dimensions:
+    if lost.any("scheme.total") or lost.any("dimensions"):
+        pass  # the total, or a maximum it is compared with, was left out
+    elif rs.dimensions:
         total = sum((d.max for d in rs.dimensions), Fraction(0))
         if total != rs.scheme.total:
             out.append(
@@ -210,7 +223,7 @@ def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
             )
     else:
         total = sum((ind.max for ind in rs.indicators if not ind.bonus), Fraction(0))
-        if rs.indicators and total != rs.scheme.total:
+        if rs.indicators and total != rs.scheme.total and not lost.touches_sum():
             out.append(
                 Problem(
                     "E121",
@@ -221,7 +234,7 @@ def _sums(rs: model.RuleSet, where: Where) -> list[Problem]:
     return out
 
 
-def _tiers(rs: model.RuleSet, where: Where) -> list[Problem]:
+def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     ids = {t.id for t in rs.tiers}
     prev: tuple[Fraction, int] | None = None
@@ -243,7 +256,7 @@ def _tiers(rs: model.RuleSet, where: Where) -> list[Problem]:
                         "only the lowest tier may omit its minimum",
                     )
                 )
-            elif rs.below_lowest == "unrated":
+            elif rs.below_lowest == "unrated" and not lost.any("tiers"):
                 out.append(
                     Problem(
                         "E118",
@@ -267,7 +280,11 @@ def _tiers(rs: model.RuleSet, where: Where) -> list[Problem]:
             out.append(Problem("E115", "effect unrated takes no tier", where("vetoes", i, "tier")))
         elif veto.effect in ("cap", "require") and veto.tier is None:
             out.append(Problem("E112", f"effect {veto.effect} needs a tier", where("vetoes", i)))
-        if veto.tier is not None and veto.tier not in ids:
+        if (
+            veto.tier is not None
+            and veto.tier not in ids
+            and not lost.may_define("tiers", veto.tier)
+        ):
             out.append(
                 Problem(
                     "E128",
@@ -298,14 +315,15 @@ def conditions(rs: model.RuleSet) -> list[tuple[str, _ast.Expr, bool]]:
     return out
 
 
-def _conditions(rs: model.RuleSet, where: Where) -> list[Problem]:
+def _conditions(rs: model.RuleSet, lost: Lost) -> list[Problem]:
     plain, full = symbols(rs, computed=False), symbols(rs, computed=True)
     out: list[Problem] = []
     for rule_id, expr, computed in conditions(rs):
         found = typecheck(expr, full if computed else plain, "boolean")
         for p in found:
             name = p.message.split("'")[1] if p.code == "E310" and "'" in p.message else ""
-            if not computed and name in full:
+            maybe = bool(name) and lost.may_name(name)  # defined by something left out?
+            if not computed and (name in full or (maybe and name.startswith(_COMPUTED))):
                 out.append(
                     Problem(
                         "E320",
@@ -314,12 +332,12 @@ def _conditions(rs: model.RuleSet, where: Where) -> list[Problem]:
                         "use facts here; score, dimension.* and points.* are for vetoes and flags",
                     )
                 )
-            else:
+            elif not maybe:
                 out.append(p)
     return out
 
 
-def _population(rs: model.RuleSet, where: Where) -> list[Problem]:
+def _population(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     ids = {t.id for t in rs.tiers}
     for i, q in enumerate(rs.quotas):
@@ -338,17 +356,17 @@ def _population(rs: model.RuleSet, where: Where) -> list[Problem]:
                     did_you_mean(q.org_type, rs.scheme.org_types),
                 )
             )
-        out += _tier_list(q.among_tiers or (), ids, where, "quotas", i, "among_tiers")
+        out += _tier_list(q.among_tiers or (), ids, lost, where, "quotas", i, "among_tiers")
     for i, s in enumerate(rs.streaks):
         if s.years < 1:
             out.append(Problem("E115", "years must be at least 1", where("streaks", i, "years")))
-        out += _tier_list(s.tiers, ids, where, "streaks", i, "tiers")
+        out += _tier_list(s.tiers, ids, lost, where, "streaks", i, "tiers")
     for i, d in enumerate(rs.deadlines):
         if d.months < 1:
             out.append(
                 Problem("E115", "months must be at least 1", where("deadlines", i, "months"))
             )
-        out += _tier_list(d.tiers, ids, where, "deadlines", i, "tiers")
+        out += _tier_list(d.tiers, ids, lost, where, "deadlines", i, "tiers")
     for i, f in enumerate(rs.flags):
         if f.escalate is not None and f.escalate.after < 1:
             out.append(
@@ -361,11 +379,13 @@ def _population(rs: model.RuleSet, where: Where) -> list[Problem]:
     return out
 
 
-def _tier_list(names: Iterable[str], ids: set[str], where: Where, *at: str | int) -> list[Problem]:
+def _tier_list(
+    names: Iterable[str], ids: set[str], lost: Lost, where: Where, *at: str | int
+) -> list[Problem]:
     return [
         Problem("E128", f"unknown tier {name!r}", where(*at, k), did_you_mean(name, ids))
         for k, name in enumerate(names)
-        if name not in ids
+        if name not in ids and not lost.may_define("tiers", name)
     ]
 
 

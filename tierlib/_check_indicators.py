@@ -6,9 +6,13 @@ Part of :func:`tierlib._check.check_ruleset`; every problem is collected, none r
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from fractions import Fraction
 
+import attrs
+
 from tierlib import model
+from tierlib._structure import Lost
 from tierlib._where import Where
 from tierlib.decision import fmt_fraction as fmt
 from tierlib.errors import Location, Problem, did_you_mean
@@ -16,8 +20,14 @@ from tierlib.errors import Location, Problem, did_you_mean
 __all__ = ["check_indicator"]
 
 
-def check_indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: Where) -> list[Problem]:
-    """Problems of ``ind``, item ``i`` of indicators: it has one scoring method, and that is sound."""
+def check_indicator(
+    rs: model.RuleSet, ind: model.Indicator, i: int, where: Where, lost: Lost | None = None
+) -> list[Problem]:
+    """Problems of ``ind``, item ``i`` of indicators: it has one scoring method, and that is sound.
+
+    A fact that may have been declared by a fact left out (``lost``) is not reported unknown.
+    """
+    facts = _Facts(rs.facts, lost or Lost())
     at = ("indicators", i)
     methods = [m for m in model.METHODS if getattr(ind, m) is not None]
     if len(methods) != 1:
@@ -36,7 +46,7 @@ def check_indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: Wher
         ]
     out: list[Problem] = []
     if ind.linear is not None:
-        out += _fact_ref(rs, ind.linear.fact, "number", where(*at, "linear", "fact"))
+        out += _fact_ref(facts, ind.linear.fact, "number", where(*at, "linear", "fact"))
         if ind.linear.floor == ind.linear.target:
             out.append(
                 Problem(
@@ -44,7 +54,7 @@ def check_indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: Wher
                 )
             )
     if ind.per_unit is not None:
-        out += _fact_ref(rs, ind.per_unit.fact, "number", where(*at, "per_unit", "fact"))
+        out += _fact_ref(facts, ind.per_unit.fact, "number", where(*at, "per_unit", "fact"))
         if ind.per_unit.points <= 0:
             out.append(
                 Problem(
@@ -52,7 +62,7 @@ def check_indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: Wher
                 )
             )
     if ind.assessed is not None:
-        out += _fact_ref(rs, ind.assessed.fact, "number", where(*at, "assessed", "fact"))
+        out += _fact_ref(facts, ind.assessed.fact, "number", where(*at, "assessed", "fact"))
     for method in ("checklist", "deductions"):
         items = getattr(ind, method)
         if items is None:
@@ -66,9 +76,9 @@ def check_indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: Wher
                     Problem("E115", "item points must be positive", where(*at, method, j, "points"))
                 )
             if item.per is not None:
-                out += _fact_ref(rs, item.per, "number", where(*at, method, j, "per"))
+                out += _fact_ref(facts, item.per, "number", where(*at, method, j, "per"))
             elif item.when is None:
-                out += _fact_ref(rs, item.id, "boolean", where(*at, method, j, "id"))
+                out += _fact_ref(facts, item.id, "boolean", where(*at, method, j, "id"))
             del loc
         total = sum((item.points for item in items), Fraction(0))
         if method == "checklist" and all(it.per is None for it in items) and total != ind.max:
@@ -80,16 +90,16 @@ def check_indicator(rs: model.RuleSet, ind: model.Indicator, i: int, where: Wher
                 )
             )
     if ind.bands is not None:
-        out += _bands(rs, ind, at, where)
+        out += _bands(facts, ind, at, where)
     return out
 
 
 def _bands(
-    rs: model.RuleSet, ind: model.Indicator, at: tuple[str | int, ...], where: Where
+    facts: _Facts, ind: model.Indicator, at: tuple[str | int, ...], where: Where
 ) -> list[Problem]:
     assert ind.bands is not None
     spec = ind.bands
-    out = _fact_ref(rs, spec.fact, "number", where(*at, "bands", "fact"))
+    out = _fact_ref(facts, spec.fact, "number", where(*at, "bands", "fact"))
     if not spec.bands:
         return [*out, Problem("E112", "bands needs at least one band", where(*at, "bands"))]
     ranged: list[tuple[int, model.Band]] = []
@@ -201,15 +211,25 @@ def _coverage(
     return out
 
 
-def _fact_ref(rs: model.RuleSet, name: str, kind: str, loc: Location) -> list[Problem]:
-    spec = rs.facts.get(name)
+@attrs.frozen
+class _Facts:
+    """The declared facts, and what structuring left out of them."""
+
+    specs: Mapping[str, model.FactSpec]
+    lost: Lost
+
+
+def _fact_ref(facts: _Facts, name: str, kind: str, loc: Location) -> list[Problem]:
+    spec = facts.specs.get(name)
     if spec is None:
+        if facts.lost.may_define("facts", name):
+            return []  # declared, perhaps, by a fact left out
         return [
             Problem(
                 "E310",
                 f"unknown fact {name!r}",
                 loc,
-                did_you_mean(name, rs.facts) or "declare it under facts:",
+                did_you_mean(name, facts.specs) or "declare it under facts:",
             )
         ]
     if spec.kind != kind:

@@ -15,12 +15,11 @@ from typing import Any
 
 import attrs
 import yaml
-from cattrs.errors import BaseValidationError
 
 from tierlib import model
 from tierlib._check import check_ruleset
-from tierlib._convert import make_converter, problems_from
-from tierlib._expr import ExprError
+from tierlib._convert import make_converter
+from tierlib._structure import structure
 from tierlib._yaml import LDict, LList, read
 from tierlib.decision import fmt_fraction
 from tierlib.errors import Location, Problem, RuleSetError, did_you_mean
@@ -126,19 +125,12 @@ def _load(path: Path, text: str | None = None) -> tuple[model.RuleSet | None, li
 def _build(
     tree: LDict, path: Path, problems: list[Problem]
 ) -> tuple[model.RuleSet | None, list[Problem]]:
-    whole = Location(str(path), 1, 1)
+    """Structure what can be structured, then check it: every mistake at once, no cascades."""
     sources = tuple(tree.pop("__sources__", [str(path)]))
-    conv = make_converter()
-    try:
-        ruleset = conv.structure(tree, model.RuleSet)
-    except BaseValidationError as exc:
-        problems.extend(problems_from(exc, tree, whole))
-        return None, _unique(problems)
-    except ExprError as exc:
-        problems.extend(exc.problems)
-        return None, _unique(problems)
+    ruleset, lost, pruned, found = structure(tree)
+    problems.extend(found)
     ruleset = attrs.evolve(ruleset, sources=sources)
-    problems.extend(check_ruleset(ruleset, tree))
+    problems.extend(check_ruleset(ruleset, pruned, lost))
     return (ruleset, _unique(problems)) if not problems else (None, _unique(problems))
 
 
