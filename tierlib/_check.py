@@ -1,8 +1,9 @@
 """Semantic checks of a structured rule set; every problem is collected, none raised.
 
-Structure (keys, types) was checked while structuring; here: references, sums, orderings,
-band coverage, condition names and kinds, and the limits of the matching engine. Each
-indicator's scoring method (its facts, items and bands) is checked in
+Structure (keys, types) was checked while structuring, which left out what failed; the
+checks here skip whatever depended on that (:class:`tierlib._structure.Lost`). Here:
+references, sums, orderings, band coverage, condition names and kinds, and the limits of the
+matching engine. Each indicator's scoring method (its facts, items and bands) is checked in
 :mod:`tierlib._check_indicators`.
 """
 
@@ -42,7 +43,7 @@ def check_ruleset(rs: model.RuleSet, tree: Any, lost: Lost | None = None) -> lis
     something left out is skipped, so a mistake is never followed by problems it caused.
     The engine limits (E4xx) are checked only when nothing was left out and nothing else found.
     """
-    lost = lost or Lost()
+    lost = Lost() if lost is None else lost
     where = Where(tree, rs.scheme.loc)
     out: list[Problem] = []
     out += _scheme(rs, where, lost)

@@ -27,7 +27,7 @@ def check_indicator(
 
     A fact that may have been declared by a fact left out (``lost``) is not reported unknown.
     """
-    facts = _Facts(rs.facts, lost or Lost())
+    facts = _Facts(rs.facts, Lost() if lost is None else lost)
     at = ("indicators", i)
     methods = [m for m in model.METHODS if getattr(ind, m) is not None]
     if len(methods) != 1:

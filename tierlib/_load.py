@@ -1,5 +1,8 @@
 """Load a rule file: read YAML with locations → apply ``extends`` → structure with cattrs → check.
 
+Structuring goes element by element (:mod:`tierlib._structure`): an element that fails is
+reported and left out, and the checks still run on the rest, skipping what depended on it.
+
 ``load`` raises one :class:`~tierlib.errors.RuleSetError` holding every problem found;
 ``check`` returns the problems instead. Neither ever lets another exception escape for a
 problem in the file.
