@@ -456,7 +456,9 @@ class TestEvaluatePaths:
         assert "cooperatives/wide" in content.decode("utf-8-sig")
 
     def test_an_unreadable_row_after_the_first_batches_is_the_same_error(self, tmp_path):
-        """A CSV error at row 1500 (batches of 500): one error line, exit 1, no results."""
+        """A CSV error at row 1500 (batches of 500): both paths stream the same rows before
+        it, then one error line and exit 1, with no distribution (the file was not read
+        through)."""
         records = _county_records()
         body = (records[1:] * 3)[:1600]
         body[1500] = [*body[1500][:-1], "x" * 200_000]
@@ -465,8 +467,35 @@ class TestEvaluatePaths:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(tierlib._filerun, "BATCH_ROWS", 500)
             code, out, err, _ = assert_paths_agree("evaluate", "--rules", DEFAULT, str(data))
-        assert (code, out) == (1, "")
-        assert err.startswith(f"error: {data}:1502: field larger than field limit")
+        assert code == 1
+        lines = out.splitlines()
+        assert lines[0].split() == ["row", "id", "name", "year", "score", "tier"]
+        assert [int(x.split()[0]) for x in lines[1:3]] == [2, 3]  # streamed from the first row
+        assert int(lines[-1].split()[0]) < 1502  # … up to the bad one
+        assert "distribution" not in out
+        assert err.splitlines()[-1].startswith(f"error: {data}:1502: field larger than field limit")
+
+    @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
+    def test_an_unreadable_row_leaves_no_partial_result_file(self, tmp_path, suffix):
+        """Results are written as they come, but into a file that replaces the output only
+        once complete: an error half way keeps an earlier result and leaves no stray file."""
+        records = _county_records()
+        body = (records[1:] * 3)[:1600]
+        body[1500] = [*body[1500][:-1], "x" * 200_000]
+        data = tmp_path / "data.csv"
+        _write_csv(data, [records[0], *body])
+        out = tmp_path / f"out{suffix}"
+        out.write_bytes(b"earlier")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tierlib._filerun, "BATCH_ROWS", 500)
+            for flag in ([], ["--per-row"]):
+                code, _, err = call(
+                    "evaluate", "--rules", DEFAULT, str(data), "-o", str(out), *flag
+                )
+                assert code == 1
+                assert "field larger than field limit" in err
+                assert out.read_bytes() == b"earlier"
+                assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", out.name]
 
     @pytest.mark.parametrize(("threshold", "bars"), [(12, [(12, 12, True)]), (13, [])])
     def test_the_progress_bar_shows_for_as_many_rows_on_both_paths(

@@ -97,8 +97,8 @@ class TestPopulationPaths:
         veto), row for row; some are vetoed, capped ones are not."""
         ruleset = load(ROOT / DEFAULT)
         with Engine(ruleset) as engine:
-            columnar = tierlib._filerun.evaluate_columnar(engine, COUNTY, io.StringIO())
-            per_row = tierlib._filerun.evaluate_per_row(engine, COUNTY, io.StringIO())
+            columnar = list(tierlib._filerun.evaluate_columnar(engine, COUNTY, io.StringIO()))
+            per_row = list(tierlib._filerun.evaluate_per_row(engine, COUNTY, io.StringIO()))
         vetoed = [(o.row, o.vetoed) for o in columnar]
         assert vetoed == [(o.row, o.vetoed) for o in per_row]
         assert 0 < sum(v for _, v in vetoed) < len(vetoed)

@@ -82,27 +82,34 @@ def evaluate_file(
 ) -> tuple[list[tuple[Location, Decision]], list[Failure]]:
     """Evaluate every row, in order; a row that fails, or repeats an organization and year
     (D105, :class:`FirstRows`), is kept as a failure with its location."""
-    rows = list(read_organizations(path))
     results: list[tuple[Location, Decision]] = []
     failures: list[Failure] = []
+    for item in _decide_rows(engine, path, stderr):
+        if isinstance(item, Failure):
+            failures.append(item)
+        else:
+            results.append(item)
+    return results, failures
+
+
+def _decide_rows(
+    engine: Engine, path: str, stderr: IO[str]
+) -> Iterator[tuple[Location, Decision] | Failure]:
+    """Each row's decision with its location, or its failure, in input order, as read."""
     first = FirstRows()
-    with _progress(len(rows), stderr) as advance:
-        for where, org in rows:
+    with _progress(count_rows(path) if _on_terminal(stderr) else 0, stderr) as advance:
+        for where, org in read_organizations(path):
             advance()
             if isinstance(org, FactError):
-                failures.append(Failure(where, org.problems))
+                yield Failure(where, org.problems)
                 continue
             try:
                 decision = engine.evaluate(org, where)
             except FactError as exc:
-                failures.append(Failure(where, exc.problems))
+                yield Failure(where, exc.problems)
                 continue
             again = first.check(where, decision)
-            if again is None:
-                results.append((where, decision))
-            else:
-                failures.append(again)
-    return results, failures
+            yield (where, decision) if again is None else again
 
 
 @contextlib.contextmanager
@@ -137,21 +144,21 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_per_row(engine: Engine, path: str, stderr: IO[str]) -> list[Entry]:
-    """Every row in input order, each decided by ``Engine.evaluate`` (the reference path)."""
-    results, failures = evaluate_file(engine, path, stderr)
-    entries: list[Entry] = [Outcome.of(w.line, d) for w, d in results]
-    entries += failures
-    return sorted(entries, key=lambda e: e.row if isinstance(e, Outcome) else e.where.line)
+def evaluate_per_row(engine: Engine, path: str, stderr: IO[str]) -> Iterator[Entry]:
+    """Every row in input order, each decided by ``Engine.evaluate`` (the reference path),
+    yielded as it is read."""
+    for item in _decide_rows(engine, path, stderr):
+        yield item if isinstance(item, Failure) else Outcome.of(item[0].line, item[1])
 
 
-def evaluate_columnar(engine: Engine, path: str, stderr: IO[str]) -> list[Entry]:
+def evaluate_columnar(engine: Engine, path: str, stderr: IO[str]) -> Iterator[Entry]:
     """Every row in input order, decided by :func:`tierlib.columnar.evaluate_table` a batch at a
     time; rows that cannot be table rows are decided one by one as on the per-row path. A
-    repeated organization and year is a D105 failure (:class:`FirstRows`), across batches too."""
+    repeated organization and year is a D105 failure (:class:`FirstRows`), across batches too.
+    Yields a batch's rows as soon as it is decided, so a caller that does not keep them needs
+    memory for one batch only."""
     view = _View(engine.ruleset)
     total = count_rows(path) if _on_terminal(stderr) else 0
-    entries: list[Entry] = []
     first = FirstRows()
     with _progress(total, stderr) as advance:
         for batch in read_tables(path, BATCH_ROWS):
@@ -166,9 +173,8 @@ def evaluate_columnar(engine: Engine, path: str, stderr: IO[str]) -> list[Entry]
                 raise AssertionError(f"{path}: {batch.n - len(decided)} rows left undecided")
             for where, entry in decided:
                 again = None if isinstance(entry, Failure) else first.check(where, entry)
-                entries.append(entry if again is None else again)
+                yield entry if again is None else again
             advance(batch.n)
-    return entries
 
 
 def _evaluate_row(engine: Engine, row: Row) -> Entry:

@@ -15,13 +15,15 @@ is a located D105 error naming the first row, and a bad row's every problem is a
 from __future__ import annotations
 
 import argparse
+import collections
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, NoReturn
 
 from tierlib import __version__
 from tierlib._filerun import (
+    Entry,
     Failure,
     collector_paused,
     evaluate_columnar,
@@ -160,38 +162,55 @@ def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
 def _cmd_evaluate(
     args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
 ) -> int:
+    """Decide the file and stream every row on: its problems to stderr as it comes, its line to
+    the table or its record to the output file, its tier to the distribution. Nothing is kept
+    per row, so memory stays flat however long the file."""
     evaluate = evaluate_per_row if args.per_row else evaluate_columnar
-    with collector_paused():
-        entries = evaluate(engine, args.data, stderr)
-    outcomes = [e for e in entries if isinstance(e, Outcome)]
-    failures = [e for e in entries if isinstance(e, Failure)]
     labels = _labels(ruleset, "zh")
-    _print_problems(failures, stderr)
-    if not args.quiet and not args.output:
+    table = not args.quiet and not args.output
+    counts: Counter[tuple[int | None, str]] = Counter()
+    failed = 0
+
+    def rows() -> Iterator[Entry]:
+        nonlocal failed
+        for e in evaluate(engine, args.data, stderr):
+            if isinstance(e, Failure):
+                failed += 1
+                _print_problems([e], stderr)
+            else:
+                counts[e.year, e.tier if e.status == "rated" and e.tier else e.status] += 1
+                if table:
+                    print(_table_line(e, labels), file=stdout)
+            yield e
+
+    if table:
         print(f"{'row':>5}  {'id':<12} {'name':<10} {'year':>4}  {'score':>6}  tier", file=stdout)
-        for o in outcomes:
-            tier = labels.get(o.tier or "", o.status)
-            score = "" if o.score is None else fmt_fraction(o.score)
-            vetoes = ",".join(o.vetoes)
-            print(
-                f"{o.row:>5}  {o.org_id:<12} {_pad(o.org_name, 10)} {o.year or '':>4}  {score:>6}  {tier}{'  [' + vetoes + ']' if vetoes else ''}",
-                file=stdout,
+    with collector_paused():
+        if args.output:
+            write_records(
+                args.output,
+                (
+                    e.record(labels)
+                    if isinstance(e, Outcome)
+                    else error_record(e.where.line, e.problems)
+                    for e in rows()
+                ),
             )
+        else:
+            collections.deque(rows(), maxlen=0)
+    total = counts.total() + failed
     if args.output:
-        write_records(
-            args.output,
-            (
-                e.record(labels)
-                if isinstance(e, Outcome)
-                else error_record(e.where.line, e.problems)
-                for e in entries
-            ),
-        )
-        print(f"wrote {len(entries)} rows to {args.output}", file=stdout)
-    _print_distribution(outcomes, ruleset, stdout)
-    total = len(outcomes) + len(failures)
-    print(f"{total} rows: {len(outcomes)} evaluated, {len(failures)} with errors", file=stdout)
-    return DATA_PROBLEMS if failures else OK
+        print(f"wrote {total} rows to {args.output}", file=stdout)
+    _print_distribution(counts, ruleset, stdout)
+    print(f"{total} rows: {total - failed} evaluated, {failed} with errors", file=stdout)
+    return DATA_PROBLEMS if failed else OK
+
+
+def _table_line(o: Outcome, labels: Mapping[str, str]) -> str:
+    tier = labels.get(o.tier or "", o.status)
+    score = "" if o.score is None else fmt_fraction(o.score)
+    vetoes = f"  [{','.join(o.vetoes)}]" if o.vetoes else ""
+    return f"{o.row:>5}  {o.org_id:<12} {_pad(o.org_name, 10)} {o.year or '':>4}  {score:>6}  {tier}{vetoes}"
 
 
 def _pad(text: str, width: int) -> str:
@@ -202,23 +221,23 @@ def _pad(text: str, width: int) -> str:
 
 
 def _print_distribution(
-    decisions: Sequence[Decision | Outcome], ruleset: RuleSet, stdout: IO[str]
+    counts: Counter[tuple[int | None, str]], ruleset: RuleSet, stdout: IO[str]
 ) -> None:
-    years: list[int | None] = [*sorted({d.year for d in decisions if d.year is not None})] or [None]
+    """The tiers of each year: ``counts`` by (year, tier id, ``unrated`` or ``pending``)."""
+    years: list[int | None] = [*sorted({y for y, _ in counts if y is not None})] or [None]
     for year in years:
-        group = [d for d in decisions if d.year == year]
-        counts = Counter(d.tier if d.status == "rated" else d.status for d in group)
-        n = len(group)
+        n = sum(c for (y, _), c in counts.items() if y == year)
         print(f"\n{'分布' if year is None else f'{year} 年分布'} / distribution ({n})", file=stdout)
         keys = [(t.id, f"{t.label.zh} {t.label.en}") for t in ruleset.tiers] + [
             ("unrated", "不定级 unrated"),
             ("pending", "待定 pending"),
         ]
         for key, label in keys:
-            if key in ("unrated", "pending") and not counts[key]:
+            got = counts[year, key]
+            if key in ("unrated", "pending") and not got:
                 continue
-            share = f"{100 * counts[key] / n:5.1f}%" if n else "    -"
-            print(f"  {_pad(label, 22)} {counts[key]:>5}  {share}", file=stdout)
+            share = f"{100 * got / n:5.1f}%" if n else "    -"
+            print(f"  {_pad(label, 22)} {got:>5}  {share}", file=stdout)
 
 
 def _pick(
@@ -281,7 +300,7 @@ def _decide(
         if args.per_row:
             results, failures = evaluate_file(engine, args.data, stderr)
             return [d for _, d in results], failures
-        entries = evaluate_columnar(engine, args.data, stderr)
+        entries = list(evaluate_columnar(engine, args.data, stderr))
     decided: list[Rated] = [e for e in entries if isinstance(e, Outcome)]
     return decided, [e for e in entries if isinstance(e, Failure)]
 

@@ -10,9 +10,11 @@ as columns, a batch at a time, for :mod:`tierlib.columnar`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -260,7 +262,7 @@ def read_organizations(
     path: str | os.PathLike[str],
 ) -> Iterator[tuple[Location, Organization | FactError]]:
     """Every row of a data file as an organization, or the FactError that names the row."""
-    for row in read_rows(path):
+    for row in iter_rows(path):
         try:
             yield row.where, to_organization(row)
         except FactError as exc:
@@ -376,9 +378,23 @@ def result_record(
 
 
 def write_records(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> None:
-    """Write result records as CSV (UTF-8 with BOM), XLSX or JSON, by the file's suffix."""
+    """Write result records as CSV (UTF-8 with BOM), XLSX or JSON, by the file's suffix.
+
+    Records are written as they come, into a temporary file beside ``path`` that replaces it
+    only once every record is written: should ``records`` fail half way (an unreadable row in
+    the input), no partial result file is left and an earlier file at ``path`` is kept."""
     p = Path(path)
-    suffix = p.suffix.lower()
+    name = p.with_name(f".{p.name}.{uuid.uuid4().hex}.part")  # opened as usual: umask applies
+    try:
+        _write(name, p.suffix.lower(), records)
+        os.replace(name, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
+def _write(p: Path, suffix: str, records: Iterable[Mapping[str, Any]]) -> None:
     if suffix == ".json":  # streamed; the same bytes as json.dumps(list(records), indent=2)
         with p.open("w", encoding="utf-8") as fh:
             first = True
