@@ -199,3 +199,23 @@ def test_an_input_that_fails_midway_raises_to_the_reader(default: Engine) -> Non
         read()
     assert sum(seen) <= 60
     assert threading.active_count() == before
+
+
+def test_a_stream_mapping_of_lists_is_a_table_and_of_cells_a_row(default: Engine) -> None:
+    """evaluate_stream tells a whole table (every value a list, tuple or array) from a row
+    mapping (scalar cells): the table's rows and the row are each decided once."""
+    from tierlib.columnar import evaluate_stream
+
+    table = synthetic_default_table(np.random.default_rng(3), 3)
+    cells = {k: v[0].item() for k, v in table.items()}
+    row = {k: x for k, x in cells.items() if x == x}  # a row's missing cell is left out
+    as_tuples = {k: tuple(v.tolist()) for k, v in table.items()}
+    parts = list(evaluate_stream(default, [table, row, as_tuples], chunk_size=100, workers=1))
+    got = [i for p in parts for i in p.rows.tolist()]
+    assert got == list(range(7))
+    alone = evaluate_table(default, table, workers=1)
+    decided = [p.tier.tolist() for p in parts]
+    tiers = [t for chunk in decided for t in chunk]
+    assert tiers[:3] == alone.tier.tolist()
+    assert tiers[3] == alone.tier.tolist()[0]
+    assert tiers[4:] == alone.tier.tolist()

@@ -389,7 +389,9 @@ def evaluate_stream(
     Items may be organizations, :class:`tierlib.tables.Row` objects (located by their
     ``where``), row mappings (cells by column name; located as ``Location(where, i + 1)``) or
     whole tables (a mapping of columns, a DataFrame, an Arrow table), which are split into
-    chunks. Row indices count every row seen so far, so they are global across chunks.
+    chunks. A mapping is a whole table when every value in it is a list, tuple or array (cells
+    are never lists), else a row. Row indices count every row seen so far, so they are global
+    across chunks.
 
     Rows and row mappings give what the per-row path gives — ``Engine.evaluate`` of
     :func:`tierlib.tables.to_organization` of the row: their keys are not renamed (``编号`` is
