@@ -158,6 +158,21 @@ def codes_of(case: str) -> list[str]:
     return [p.code for p in tierlib.check(INVALID / f"{case}.yaml")]
 
 
+def two_dimensions(e_max: int) -> str:
+    """MINI with a second dimension ``e`` (max ``e_max``, one indicator of 5) and indicator
+    ``a`` (max 10) naming the unknown dimension ``dd``; the total agrees with the maxima."""
+    text = MINI.replace("total: 10", f"total: {10 + e_max}")
+    text = text.replace(
+        "  - {id: d, label: D, max: 10}\n",
+        f"  - {{id: d, label: D, max: 10}}\n  - {{id: e, label: E, max: {e_max}}}\n",
+    )
+    text = text.replace("dimension: d\n", "dimension: dd\n")
+    return text.replace(
+        "tiers:\n",
+        "  - {id: b, label: B, dimension: e, max: 5, all_or_nothing: {when: ok}}\ntiers:\n",
+    )
+
+
 class TestEveryMistakeAtOnce:
     """A structural mistake leaves its element out; the rest is still checked, without cascades."""
 
@@ -242,6 +257,53 @@ class TestEveryMistakeAtOnce:
             "dup.yaml:10:28: E111: expected a number, got text 'ten'",
             "dup.yaml:12:10: E113: duplicate id 'd' in dimensions (first is item 2)",
         ]
+
+    def test_an_unknown_dimension_is_one_problem_not_two(self) -> None:
+        """An indicator naming a dimension that does not exist is E127 alone: the dimension it
+        was meant for, short by its max, is not also reported E120."""
+        assert codes_of("45_unknown_dimension") == ["E127"]
+
+    def test_a_missing_dimension_is_one_problem_not_two(self) -> None:
+        """An indicator without ``dimension:`` is E112 alone, without E120 where it belongs."""
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(MINI.replace("    dimension: d\n", ""), "nodim.yaml")
+        assert [p.code for p in caught.value.problems] == ["E112"]
+
+    def test_a_sum_no_stray_indicator_could_make_right_is_still_reported(self) -> None:
+        """A dimension short by an amount no stray indicator has is wrong wherever the stray
+        goes: its E120 is reported with the E127."""
+        text = two_dimensions(e_max=6)
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "sums.yaml")
+        assert [(p.code, p.location.line) for p in caught.value.problems] == [
+            ("E120", 11),
+            ("E127", 15),
+        ]
+
+    def test_fixing_the_dimension_shows_a_sum_error_it_stood_for(self) -> None:
+        """Two dimensions short by the stray's max are both spared; once the stray names one,
+        the other's sum is reported."""
+        text = two_dimensions(e_max=15)
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "sums.yaml")
+        assert [p.code for p in caught.value.problems] == ["E127"]
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text.replace("dimension: dd", "dimension: d"), "fixed.yaml")
+        assert [str(p) for p in caught.value.problems] == [
+            "fixed.yaml:11:28: E120: indicators of e add up to 5, but its max is 15"
+        ]
+
+    def test_past_twelve_stray_indicators_every_dimension_sum_waits(self) -> None:
+        """Thirteen strays are too many selections to try: any dimension may be the one meant,
+        so no E120 is reported until they name their dimensions."""
+        strays = "".join(
+            f"  - {{id: s{k}, label: S, dimension: x, max: 1, all_or_nothing: {{when: ok}}}}\n"
+            for k in range(13)
+        )
+        text = MINI.replace("max: 10}", "max: 100}").replace("total: 10", "total: 100")
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text.replace("tiers:\n", strays + "tiers:\n"), "many.yaml")
+        assert {p.code for p in caught.value.problems} == {"E127"}
 
     def test_engine_limits_wait_for_a_file_without_other_problems(self) -> None:
         """E4xx is checked last: a file with a structural mistake does not report it yet."""

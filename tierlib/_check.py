@@ -168,6 +168,7 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     dims = {d.id for d in rs.dimensions}
     per_dim: dict[str, Fraction] = {d: Fraction(0) for d in dims}
+    strays: list[Fraction] = []  # maxima of the indicators reported E112/E127 below
     for i, ind in enumerate(rs.indicators):
         if ind.max <= 0:
             out.append(
@@ -183,6 +184,7 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                         f"one of {', '.join(sorted(dims))}",
                     )
                 )
+                strays.append(ind.max)
             continue
         if ind.dimension not in dims:
             if lost.may_define("dimensions", ind.dimension):
@@ -195,14 +197,30 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                     did_you_mean(ind.dimension, dims),
                 )
             )
+            if not ind.bonus:
+                strays.append(ind.max)
         elif not ind.bonus:
             per_dim[ind.dimension] += ind.max
+    # An indicator without a known dimension (E112, E127) was meant for some dimension, whose
+    # sum then falls short: an E120 there would report the one mistake twice. Skipped are only
+    # the dimensions the strays could make right, those short by exactly what some of them add
+    # up to; a sum off by anything else is wrong wherever they go, and is reported now. (Two
+    # dimensions short by what one stray has are both skipped; once it names one, the other's
+    # E120 shows.) The total (E121) does not depend on where an indicator goes: it adds up the
+    # dimension maxima, or, without dimensions, every indicator whatever dimension it names.
+    fillable = _amounts(strays)  # None: too many strays to tell, any dimension may be meant
     for j, dim in enumerate(rs.dimensions):
+        short = dim.max - per_dim[dim.id]
         if dim.max <= 0:
             out.append(
                 Problem("E115", f"max of {dim.id} must be positive", where("dimensions", j, "max"))
             )
-        elif per_dim[dim.id] != dim.max and not lost.touches_sum(dim.id):
+        elif (
+            short
+            and not lost.touches_sum(dim.id)
+            and fillable is not None
+            and short not in fillable
+        ):
             out.append(
                 Problem(
                     "E120",
@@ -233,6 +251,19 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                 )
             )
     return out
+
+
+_MAX_STRAYS = 12  # more strays have too many selections to try: any amount is possible
+
+
+def _amounts(maxima: list[Fraction]) -> set[Fraction] | None:
+    """What some of ``maxima`` (one or more) add up to; None when they are too many to try."""
+    if len(maxima) > _MAX_STRAYS:
+        return None
+    sums: set[Fraction] = set()
+    for m in maxima:
+        sums |= {s + m for s in sums} | {m}
+    return sums
 
 
 def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
