@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
-from typing import get_args
+from typing import TYPE_CHECKING, Any, get_args
 
+import numpy as np
 from hypothesis import strategies as st
 
+from tierlib import model
 from tierlib._ast import (
     Arith,
     ArithOp,
@@ -22,12 +26,17 @@ from tierlib._ast import (
     Num,
     Ref,
     Str,
+    nodes,
 )
 from tierlib._expr import MAX_DEPTH, MAX_LENGTH
 from tierlib._lexer import KEYWORDS
 from tierlib._typecheck import Kind
 from tierlib._unparse import to_text
+from tierlib.decision import fmt_fraction
 from tierlib.errors import Location
+
+if TYPE_CHECKING:
+    from tierlib import _durable
 
 # ---------------------------------------------------------------- condition expressions
 
@@ -753,3 +762,216 @@ def data_file_rows(draw, ruleset, rows=2500):
                 record[1] = "两行\n村名"
         out.append(record)
     return out
+
+
+# --- tables of organizations for a rule set (tests/test_columnar.py) ---------------------------
+
+
+def _table_constants(rs: model.RuleSet) -> list[Fraction]:
+    """Numbers a rule set compares with: thresholds, band edges, literals, maxima."""
+    from tierlib._check import conditions
+
+    out = {Fraction(0), Fraction(1)}
+    for ind in rs.indicators:
+        out.add(ind.max)
+        if ind.linear is not None:
+            out |= {ind.linear.floor, ind.linear.target}
+        for band in ind.bands.bands if ind.bands else ():
+            out |= {b for b in (band.range.at_least, band.range.below) if b is not None}
+    for _, expr, _ in conditions(rs):
+        out |= {n.value for n in nodes(expr) if isinstance(n, Num)}
+    for spec in rs.facts.values():
+        out |= {b for b in (spec.minimum, spec.maximum) if b is not None}
+    return sorted(x for x in out if abs(x) < 10**6)
+
+
+def _table_numbers(spec: model.FactSpec, constants: list[Fraction]) -> st.SearchStrategy[Fraction]:
+    """Admissible values of a number fact, often on or next to one of ``constants``."""
+    grid = st.builds(Fraction, st.integers(-500, 12000), st.sampled_from([1, 10, 100, 8]))
+    near = st.sampled_from(constants).flatmap(
+        lambda c: st.sampled_from([c, c + Fraction(1, 100), c - Fraction(1, 100), c + 1])
+    )
+    lo = spec.minimum if spec.minimum is not None else Fraction(-(10**5))
+    hi = spec.maximum if spec.maximum is not None else Fraction(10**5)
+
+    def admissible(x: Fraction) -> Fraction:
+        x = min(max(x, lo), hi)
+        return Fraction(math.floor(x)) if spec.integer and x.denominator != 1 else x
+
+    return st.one_of(near, grid).map(admissible)
+
+
+def _table_cell(kind: str, fmt: str, value: Any, draw: st.DrawFn) -> Any:
+    """``value`` (a Fraction, bool, str or None) written the way column format ``fmt`` holds it."""
+    if value is None:
+        return {"text": draw(st.sampled_from(["", "  "])), "python": None, "typed": math.nan}[fmt]
+    if fmt == "text":
+        if kind == "number":
+            assert isinstance(value, Fraction)
+            text = fmt_fraction(value)
+            return draw(st.sampled_from([text, f" {text} "]))
+        if kind == "boolean":
+            return draw(
+                st.sampled_from(["是", "true", "1", "√"] if value else ["否", "False", "0", "无"])
+            )
+        return value
+    if fmt == "python" and kind == "number":
+        return draw(st.sampled_from([value, Decimal(value.numerator) / Decimal(value.denominator)]))
+    if fmt == "typed" and kind == "number":
+        return float(value)
+    return value
+
+
+def _table_typed_ok(kind: str, values: list[Any]) -> bool:
+    """Whether a column can be a float64/bool array without changing what the engine sees."""
+    if kind == "number":
+        return all(v is None or Fraction(repr(float(v))) == v for v in values)
+    return False
+
+
+@st.composite
+def organization_tables(
+    draw: st.DrawFn, rs: model.RuleSet, max_rows: int = 10
+) -> tuple[dict[str, Any], int]:
+    """A table for ``rs`` and its row count: mixed formats, missing values, a few bad cells."""
+    n = draw(st.integers(1, max_rows))
+    constants = _table_constants(rs)
+    columns: dict[str, Any] = {
+        "id": [f"o{i}" for i in range(n)],
+        "type": [
+            draw(st.sampled_from(["village", "community", "", "village", "town"])) for _ in range(n)
+        ],
+        "year": [draw(st.sampled_from(["2024", 2023, "", "2024年"])) for _ in range(n)],
+    }
+    for name, spec in rs.facts.items():
+        if spec.kind == "number":
+            values: st.SearchStrategy[Any] = _table_numbers(spec, constants)
+        elif spec.kind == "boolean":
+            values = st.booleans()
+        else:
+            values = st.sampled_from(spec.values or ("a", "b", "中文"))
+        cells = [
+            draw(st.none() | values) if draw(st.integers(0, 5)) == 0 else draw(values)
+            for _ in range(n)
+        ]
+        fmt = draw(st.sampled_from(["text", "python", "typed"]))
+        if fmt == "typed" and not _table_typed_ok(spec.kind, cells):
+            fmt = "python"
+        col = [_table_cell(spec.kind, fmt, v, draw) for v in cells]
+        if draw(st.integers(0, 14)) == 0:  # one bad cell
+            col[draw(st.integers(0, n - 1))] = {"number": "abc", "boolean": "maybe", "string": 5}[
+                spec.kind
+            ]
+            fmt = "python"
+        columns[name] = np.array(col, dtype=np.float64) if fmt == "typed" else col
+    return columns, n
+
+
+# --- row mappings (tests/test_columnar_rows.py) -------------------------------------------------
+
+_ROW_EDITS = ("drop", "none", "blank", "nan", "unknown", "alias", "spaced", "numpy", "bad")
+
+
+@st.composite
+def row_mappings(draw: st.DrawFn, base: Mapping[str, Any]) -> list[dict[Any, Any]]:
+    """Rows like ``base`` with a few edits each: odd keys, None, blanks, NaN, numpy, bad values."""
+    names = sorted(base)
+    rows = []
+    for k in range(draw(st.integers(1, 12))):
+        cells: dict[Any, Any] = dict(base, id=f"R{k}")
+        for edit in draw(st.lists(st.sampled_from(_ROW_EDITS), max_size=3)):
+            name = draw(st.sampled_from([*names, "year", "name"]))
+            if edit == "drop":
+                cells.pop(name, None)
+            elif edit == "none":
+                cells[name] = None
+            elif edit == "blank":
+                cells[name] = draw(st.sampled_from(["", "  "]))
+            elif edit == "nan":
+                cells[name] = draw(st.sampled_from([math.nan, np.float64("nan")]))
+            elif edit == "unknown":
+                cells[draw(st.sampled_from(["bogus", "facts", "Bogus "]))] = draw(
+                    st.sampled_from(["1", None])
+                )
+            elif edit == "alias":
+                key = draw(st.sampled_from(["编号", "名称", "年度", "类型", "乡镇"]))
+                cells[key] = cells.pop(name, "x")
+            elif edit == "spaced":
+                cells[f" {name}"] = cells.pop(name, "x")
+            elif edit == "numpy":
+                cells[name] = draw(st.sampled_from([np.float64(0.5), np.int64(1), np.bool_(True)]))
+            else:
+                cells[name] = draw(st.sampled_from(["abc", "2", -1.5, [1], 2024.0]))
+        rows.append(cells)
+    return rows
+
+
+# --- conditions and values for the durable_rules matcher (tests/test_durable.py) ---------------
+
+MATCHER_SYMBOLS: dict[str, Kind] = {
+    "n1": "number",
+    "n2": "number",
+    "points.income": "number",
+    "满意度": "number",
+    "flag": "boolean",
+    "ok": "boolean",
+    "s": "string",
+    "t.x": "string",
+}
+
+
+@st.composite
+def conditions_and_values(
+    draw: st.DrawFn,
+) -> tuple[list[Expr], list[dict[str, _durable.Value | None]]]:
+    """Conditions over MATCHER_SYMBOLS and value sets drawn mostly from their own literals."""
+    rules = draw(st.lists(exprs(MATCHER_SYMBOLS, "boolean"), min_size=1, max_size=5))
+    literals = [n for e in rules for n in nodes(e)]
+    numbers = [n.value for n in literals if isinstance(n, Num)]
+    numbers += [Fraction(0), Fraction(1, 10), Fraction(-3, 8)]
+    texts = [n.value for n in literals if isinstance(n, Str)] + ["", '"', "中"]
+    pools = {
+        "number": st.sampled_from(numbers) | st.integers(-5, 5).map(Fraction),
+        "boolean": st.booleans(),
+        "string": st.sampled_from(texts) | st.text(max_size=3),
+    }
+    values = st.fixed_dictionaries(
+        {},
+        optional={name: st.none() | pools[kind] for name, kind in MATCHER_SYMBOLS.items()},
+    )
+    return rules, draw(st.lists(values, min_size=1, max_size=4))
+
+
+# --- damaged rule files (tests/test_load.py) ----------------------------------------------------
+
+_YAMLISH = st.sampled_from(
+    [": ", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "!!python/object/apply:os.system [x]",
+     "\t", "\n", "  ", "'", '"', "#", "以上: ", "低于: ", "when: ", "score > ", "%", "extends: x",
+     "remove: {indicators: [x]}", "max: ", "null", "~", "yes", "1e9", "-", "<<: *a", "? ",
+     "\x85", "\ufeff", "\ud800"]
+)  # fmt: skip
+
+
+@st.composite
+def mutated_texts(draw: st.DrawFn, text: str) -> str:
+    """``text`` with 1–4 line or character edits, inserting YAML syntax and invalid characters."""
+    lines = text.splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        op = draw(st.sampled_from(["delete", "duplicate", "swap", "replace", "insert"]))
+        if op == "delete" and len(lines) > 1:
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "swap":
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        else:
+            line = lines[i]
+            k = draw(st.integers(0, len(line)))
+            new = draw(_YAMLISH | st.text(max_size=6))
+            if op == "replace":
+                lines[i] = line[:k] + new + line[k + 1 :]
+            else:
+                lines[i] = line[:k] + new + line[k:]
+    return "".join(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import rulesets
+from strategies import organization_tables, rulesets
 
 from tierlib import _ast, _expr, model
 from tierlib._check import check_ruleset
@@ -100,107 +99,6 @@ def assert_same_as_engine(engine: Engine, res: TableResult, n: int) -> None:
 # ---------------------------------------------------------------- random tables
 
 
-def _constants(rs: model.RuleSet) -> list[Fraction]:
-    """Numbers a rule set compares with: thresholds, band edges, literals, maxima."""
-    out = {Fraction(0), Fraction(1)}
-    for ind in rs.indicators:
-        out.add(ind.max)
-        if ind.linear is not None:
-            out |= {ind.linear.floor, ind.linear.target}
-        for band in ind.bands.bands if ind.bands else ():
-            out |= {b for b in (band.range.at_least, band.range.below) if b is not None}
-    for _, expr in _conditions(rs):
-        out |= {n.value for n in _ast.nodes(expr) if isinstance(n, _ast.Num)}
-    for spec in rs.facts.values():
-        out |= {b for b in (spec.minimum, spec.maximum) if b is not None}
-    return sorted(x for x in out if abs(x) < 10**6)
-
-
-def _conditions(rs: model.RuleSet) -> list[tuple[str, _ast.Expr]]:
-    from tierlib._check import conditions
-
-    return [(rid, expr) for rid, expr, _ in conditions(rs)]
-
-
-def _numbers(spec: model.FactSpec, constants: list[Fraction]) -> st.SearchStrategy[Fraction]:
-    grid = st.builds(Fraction, st.integers(-500, 12000), st.sampled_from([1, 10, 100, 8]))
-    near = st.sampled_from(constants).flatmap(
-        lambda c: st.sampled_from([c, c + Fraction(1, 100), c - Fraction(1, 100), c + 1])
-    )
-    lo = spec.minimum if spec.minimum is not None else Fraction(-(10**5))
-    hi = spec.maximum if spec.maximum is not None else Fraction(10**5)
-
-    def admissible(x: Fraction) -> Fraction:
-        x = min(max(x, lo), hi)
-        return Fraction(math.floor(x)) if spec.integer and x.denominator != 1 else x
-
-    return st.one_of(near, grid).map(admissible)
-
-
-def _cell(kind: str, fmt: str, value: Any, draw: st.DrawFn) -> Any:
-    """``value`` (a Fraction, bool, str or None) written the way column format ``fmt`` holds it."""
-    if value is None:
-        return {"text": draw(st.sampled_from(["", "  "])), "python": None, "typed": math.nan}[fmt]
-    if fmt == "text":
-        if kind == "number":
-            assert isinstance(value, Fraction)
-            text = fmt_fraction(value)
-            return draw(st.sampled_from([text, f" {text} "]))
-        if kind == "boolean":
-            return draw(
-                st.sampled_from(["是", "true", "1", "√"] if value else ["否", "False", "0", "无"])
-            )
-        return value
-    if fmt == "python" and kind == "number":
-        return draw(st.sampled_from([value, Decimal(value.numerator) / Decimal(value.denominator)]))
-    if fmt == "typed" and kind == "number":
-        return float(value)
-    return value
-
-
-def _typed_ok(kind: str, values: list[Any]) -> bool:
-    """Whether a column can be a float64/bool array without changing what the engine sees."""
-    if kind == "number":
-        return all(v is None or Fraction(repr(float(v))) == v for v in values)
-    return False
-
-
-@st.composite
-def tables(draw: st.DrawFn, rs: model.RuleSet, max_rows: int = 10) -> tuple[dict[str, Any], int]:
-    """A table of organizations for ``rs``: mixed formats, missing values, a few bad cells."""
-    n = draw(st.integers(1, max_rows))
-    constants = _constants(rs)
-    columns: dict[str, Any] = {
-        "id": [f"o{i}" for i in range(n)],
-        "type": [
-            draw(st.sampled_from(["village", "community", "", "village", "town"])) for _ in range(n)
-        ],
-        "year": [draw(st.sampled_from(["2024", 2023, "", "2024年"])) for _ in range(n)],
-    }
-    for name, spec in rs.facts.items():
-        if spec.kind == "number":
-            values: st.SearchStrategy[Any] = _numbers(spec, constants)
-        elif spec.kind == "boolean":
-            values = st.booleans()
-        else:
-            values = st.sampled_from(spec.values or ("a", "b", "中文"))
-        cells = [
-            draw(st.none() | values) if draw(st.integers(0, 5)) == 0 else draw(values)
-            for _ in range(n)
-        ]
-        fmt = draw(st.sampled_from(["text", "python", "typed"]))
-        if fmt == "typed" and not _typed_ok(spec.kind, cells):
-            fmt = "python"
-        col = [_cell(spec.kind, fmt, v, draw) for v in cells]
-        if draw(st.integers(0, 14)) == 0:  # one bad cell
-            col[draw(st.integers(0, n - 1))] = {"number": "abc", "boolean": "maybe", "string": 5}[
-                spec.kind
-            ]
-            fmt = "python"
-        columns[name] = np.array(col, dtype=np.float64) if fmt == "typed" else col
-    return columns, n
-
-
 def _on_boundaries(rs: model.RuleSet, scores: list[Fraction], draw: st.DrawFn) -> model.RuleSet:
     """``rs`` with tier minima (and a flag) moved onto scores that actually occur."""
     lows = [t for t in rs.tiers if t.range.lower is not None]
@@ -250,7 +148,7 @@ class TestDifferential:
         """Random rule sets × tables with scores on tier minima: columnar == Engine.evaluate."""
         rs = data.draw(rulesets())
         assert check_ruleset(rs, None) == []
-        columns, n = data.draw(tables(rs))
+        columns, n = data.draw(organization_tables(rs))
         first = _engine(rs)
         if first is None:
             return

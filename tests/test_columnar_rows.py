@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import row_mappings
 from test_columnar import _good_village, actual, expected
 
 from tierlib._load import load
@@ -144,48 +145,9 @@ class TestNaN:
 # ---------------------------------------------------------------- differential
 
 
-_EDITS = ("drop", "none", "blank", "nan", "unknown", "alias", "spaced", "numpy", "bad")
-
-
-@st.composite
-def row_mappings(draw: st.DrawFn) -> list[dict[Any, Any]]:
-    """Rows of the default scheme, each with a few edits: keys dropped, None, blank, NaN,
-    unknown, aliased or spaced keys, numpy scalars, bad values."""
-    base = _good_village()
-    names = sorted(base)
-    rows = []
-    for k in range(draw(st.integers(1, 12))):
-        cells: dict[Any, Any] = dict(base, id=f"R{k}")
-        for edit in draw(st.lists(st.sampled_from(_EDITS), max_size=3)):
-            name = draw(st.sampled_from([*names, "year", "name"]))
-            if edit == "drop":
-                cells.pop(name, None)
-            elif edit == "none":
-                cells[name] = None
-            elif edit == "blank":
-                cells[name] = draw(st.sampled_from(["", "  "]))
-            elif edit == "nan":
-                cells[name] = draw(st.sampled_from([math.nan, np.float64("nan")]))
-            elif edit == "unknown":
-                cells[draw(st.sampled_from(["bogus", "facts", "Bogus "]))] = draw(
-                    st.sampled_from(["1", None])
-                )
-            elif edit == "alias":
-                key = draw(st.sampled_from(["编号", "名称", "年度", "类型", "乡镇"]))
-                cells[key] = cells.pop(name, "x")
-            elif edit == "spaced":
-                cells[f" {name}"] = cells.pop(name, "x")
-            elif edit == "numpy":
-                cells[name] = draw(st.sampled_from([np.float64(0.5), np.int64(1), np.bool_(True)]))
-            else:
-                cells[name] = draw(st.sampled_from(["abc", "2", -1.5, [1], 2024.0]))
-        rows.append(cells)
-    return rows
-
-
 class TestDifferential:
     @settings(max_examples=60)
-    @given(rows=row_mappings(), chunk_size=st.integers(1, 5))
+    @given(rows=row_mappings(_good_village()), chunk_size=st.integers(1, 5))
     def test_row_mappings_give_the_per_row_results(
         self, default: Engine, rows: list[dict[Any, Any]], chunk_size: int
     ) -> None:

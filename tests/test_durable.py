@@ -23,7 +23,7 @@ import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import exprs
+from strategies import MATCHER_SYMBOLS, conditions_and_values
 
 from tierlib import _durable, _durable_json
 from tierlib._ast import Arith, BoolOp, Compare, Expr, In, Num, Ref, Str, nodes, refs
@@ -504,18 +504,6 @@ def test_rule_sets_just_within_limits_work() -> None:
 # ---------------------------------------------------------------- differential
 
 
-SYMBOLS: dict[str, _durable.Kind] = {
-    "n1": "number",
-    "n2": "number",
-    "points.income": "number",
-    "满意度": "number",
-    "flag": "boolean",
-    "ok": "boolean",
-    "s": "string",
-    "t.x": "string",
-}
-
-
 def _expected(expr: Expr, env: dict[str, _durable.Value]) -> bool | None:
     """Exact evaluation; None when a value is missing or any divisor is zero."""
     if any(r.name not in env for r in refs(expr)):
@@ -530,34 +518,15 @@ def _expected(expr: Expr, env: dict[str, _durable.Value]) -> bool | None:
     return evaluate(expr, env) is True
 
 
-@st.composite
-def rule_sets(draw: st.DrawFn) -> tuple[list[Expr], list[dict[str, _durable.Value | None]]]:
-    """A few well-typed conditions and value sets drawn mostly from their own literals."""
-    rules = draw(st.lists(exprs(SYMBOLS, "boolean"), min_size=1, max_size=5))
-    literals = [n for e in rules for n in nodes(e)]
-    numbers = [n.value for n in literals if isinstance(n, Num)] + [F(0), F(1, 10), F(-3, 8)]
-    texts = [n.value for n in literals if isinstance(n, Str)] + ["", '"', "中"]
-    pools = {
-        "number": st.sampled_from(numbers) | st.integers(-5, 5).map(F),
-        "boolean": st.booleans(),
-        "string": st.sampled_from(texts) | st.text(max_size=3),
-    }
-    values = st.fixed_dictionaries(
-        {},
-        optional={name: st.none() | pools[kind] for name, kind in SYMBOLS.items()},
-    )
-    return rules, draw(st.lists(values, min_size=1, max_size=4))
-
-
 @settings(max_examples=120)
-@given(rule_sets())
+@given(conditions_and_values())
 def test_matches_exact_evaluation(
     case: tuple[list[Expr], list[dict[str, _durable.Value | None]]],
 ) -> None:
     """Random well-typed conditions and values agree with exact Python evaluation."""
     rules, value_sets = case
     named = {f"rule{k}": expr for k, expr in enumerate(rules)}
-    with Matcher(named, SYMBOLS) as m:
+    with Matcher(named, MATCHER_SYMBOLS) as m:
         for values in value_sets:
             env = {k: v for k, v in values.items() if v is not None}
             expected = {rule: _expected(expr, env) for rule, expr in named.items()}
@@ -576,7 +545,7 @@ def _outcome(m: Matcher, values: dict[str, _durable.Value | None]) -> object:
 
 
 @settings(max_examples=120)
-@given(rule_sets(), st.integers(1, 4))
+@given(conditions_and_values(), st.integers(1, 4))
 def test_a_remembered_match_equals_a_fresh_one(
     case: tuple[list[Expr], list[dict[str, _durable.Value | None]]], size: int
 ) -> None:
@@ -586,7 +555,10 @@ def test_a_remembered_match_equals_a_fresh_one(
     named = {f"rule{k}": expr for k, expr in enumerate(rules)}
     asked = [*value_sets, *value_sets]
     asked += [{k: (1 if v is True else v) for k, v in values.items()} for values in value_sets]
-    with Matcher(named, SYMBOLS) as bare, Matcher(named, SYMBOLS, memo_size=size) as kept:
+    with (
+        Matcher(named, MATCHER_SYMBOLS) as bare,
+        Matcher(named, MATCHER_SYMBOLS, memo_size=size) as kept,
+    ):
         for values in asked:
             assert _outcome(kept, values) == _outcome(bare, values)
         assert kept._memo is None or len(kept._memo) <= size

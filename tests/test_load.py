@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import yaml_rulesets
+from strategies import mutated_texts, yaml_rulesets
 
 import tierlib
 from tierlib import _load, _yaml, model
@@ -566,45 +566,11 @@ def test_any_ruleset_round_trips_through_yaml(ruleset: model.RuleSet, workdir: P
     assert tierlib.load(path) == ruleset
 
 
-_YAMLISH = st.sampled_from(
-    [": ", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "!!python/object/apply:os.system [x]",
-     "\t", "\n", "  ", "'", '"', "#", "以上: ", "低于: ", "when: ", "score > ", "%", "extends: x",
-     "remove: {indicators: [x]}", "max: ", "null", "~", "yes", "1e9", "-", "<<: *a", "? ",
-     "\x85", "\ufeff", "\ud800"]
-)  # fmt: skip
-
-
-@st.composite
-def mutated(draw: st.DrawFn, text: str) -> str:
-    """``text`` with 1–4 random edits: lines deleted, duplicated or swapped, characters
-    replaced, text inserted (YAML punctuation, keywords, control and invalid characters)."""
-    lines = text.splitlines(keepends=True)
-    for _ in range(draw(st.integers(1, 4))):
-        i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "replace", "insert"]))
-        if op == "delete" and len(lines) > 1:
-            del lines[i]
-        elif op == "duplicate":
-            lines.insert(i, lines[i])
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        else:
-            line = lines[i]
-            k = draw(st.integers(0, len(line)))
-            new = draw(_YAMLISH | st.text(max_size=6))
-            if op == "replace":
-                lines[i] = line[:k] + new + line[k + 1 :]
-            else:
-                lines[i] = line[:k] + new + line[k:]
-    return "".join(lines)
-
-
 _SHIPPED = st.sampled_from(RULES).map(lambda path: path.read_text(encoding="utf-8"))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=_SHIPPED.flatmap(mutated))
+@given(text=_SHIPPED.flatmap(mutated_texts))
 def test_random_mutations_of_valid_files_raise_only_tierlib_errors(
     text: str, workdir: Path
 ) -> None:
