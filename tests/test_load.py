@@ -269,6 +269,15 @@ class TestEveryMistakeAtOnce:
             tierlib.loads(MINI.replace("    dimension: d\n", ""), "nodim.yaml")
         assert [p.code for p in caught.value.problems] == ["E112"]
 
+    def test_a_non_positive_indicator_max_is_one_problem_not_two(self) -> None:
+        """``max: 0`` is E115 alone: what it was meant to be is unknown, so the sum of its
+        dimension (or the total, without dimensions) is not also reported."""
+        text = MINI.replace("max: 10\n", "max: 0\n", 1)
+        assert text != MINI
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "zero.yaml")
+        assert [p.code for p in caught.value.problems] == ["E115"]
+
     def test_a_sum_no_stray_indicator_could_make_right_is_still_reported(self) -> None:
         """A dimension short by an amount no stray indicator has is wrong wherever the stray
         goes: its E120 is reported with the E127."""

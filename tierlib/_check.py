@@ -169,11 +169,14 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     dims = {d.id for d in rs.dimensions}
     per_dim: dict[str, Fraction] = {d: Fraction(0) for d in dims}
     strays: list[Fraction] = []  # maxima of the indicators reported E112/E127 below
+    unknown_max: set[str | None] = set()  # dimensions with an indicator whose max is wrong
     for i, ind in enumerate(rs.indicators):
         if ind.max <= 0:
             out.append(
                 Problem("E115", f"max of {ind.id} must be positive", where("indicators", i, "max"))
             )
+            if not ind.bonus:
+                unknown_max.add(ind.dimension)  # what it was meant to be is unknown: no sum
         if ind.dimension is None:
             if not ind.bonus and rs.dimensions:
                 out.append(
@@ -217,6 +220,7 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
             )
         elif (
             short
+            and dim.id not in unknown_max
             and not lost.touches_sum(dim.id)
             and fillable is not None
             and short not in fillable
@@ -242,7 +246,12 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
             )
     else:
         total = sum((ind.max for ind in rs.indicators if not ind.bonus), Fraction(0))
-        if rs.indicators and total != rs.scheme.total and not lost.touches_sum():
+        if (
+            rs.indicators
+            and total != rs.scheme.total
+            and not lost.touches_sum()
+            and not unknown_max
+        ):
             out.append(
                 Problem(
                     "E121",
