@@ -13,7 +13,8 @@ NaN for a missing green coverage, int64 counts) — is measured in one run:
   subprocess so that peak RSS figures do not mix; also ``evaluate_stream`` over 1M rows
   generated chunk by chunk (flat memory);
 * a loop over ``Engine.evaluate`` on a subsample, extrapolated; the median latency of one
-  ``Engine.evaluate`` + ``Engine.explain``; load+check+compile time of the default scheme;
+  ``Engine.evaluate`` + ``Engine.explain`` on a fresh engine over organizations it has not
+  seen; load+check+compile time of the default scheme;
 * durable_rules used directly with its safe pattern (one Host without timers, one fact per
   fresh session id, then ``delete_state``): the vetoes as rules — matching only, no scoring;
 * the ZEN engine with a JDM graph equivalent to score-and-tier plus vetoes, trace on and off;
