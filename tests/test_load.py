@@ -23,7 +23,7 @@ CASES = sorted(INVALID.glob("*.yaml"))
 # Module attributes a case needs changed (a committed file cannot be megabytes long).
 PATCHES: dict[str, dict[str, int]] = {"34_oversized.yaml": {"MAX_BYTES": 64}}
 
-MINI = """\
+_HEAD = """\
 scheme:
   id: mini
   name: Mini
@@ -34,6 +34,11 @@ facts:
   rate: {kind: number, minimum: 0, maximum: 1}
 dimensions:
   - {id: d, label: D, max: 10}
+"""  # the scheme, facts and dimension of MINI and BASE
+
+MINI = (
+    _HEAD
+    + """\
 indicators:
   - id: a
     label: A
@@ -44,6 +49,7 @@ tiers:
   - {id: good, label: Good, 以上: 6}
   - {id: poor, label: Poor}
 """
+)
 
 
 def formatted(problem: Problem) -> str:
@@ -447,17 +453,9 @@ class TestValidFiles:
         assert tierlib.loads(text) == tierlib.loads(MINI)
 
 
-BASE = """\
-scheme:
-  id: mini
-  name: Mini
-  version: "1"
-  total: 10
-facts:
-  ok: {kind: boolean}
-  rate: {kind: number, minimum: 0, maximum: 1}
-dimensions:
-  - {id: d, label: D, max: 10}
+BASE = (
+    _HEAD
+    + """\
 indicators:
   - id: a
     label: A
@@ -476,6 +474,7 @@ vetoes:
   - {id: v1, reason: R1, when: not ok, effect: force, tier: poor}
   - {id: v2, reason: R2, when: rate < 10%, effect: unrated}
 """
+)
 
 CHILD = """\
 extends: base.yaml
