@@ -19,6 +19,7 @@ import collections
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO, NoReturn
 
 from tierlib import __version__
@@ -123,6 +124,10 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
         for problem in exc.problems:
             print(problem, file=stderr)
         return USAGE
+    unwritable = _unwritable(getattr(args, "output", None))
+    if unwritable:
+        print(f"error: {unwritable}", file=stderr)
+        return USAGE
     try:
         with Engine(ruleset) as engine:
             return _COMMANDS[args.command](args, ruleset, engine, stdout, stderr)
@@ -157,6 +162,20 @@ def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
     for where, problems in failures:
         for problem in problems:
             print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+
+
+def _unwritable(output: str | None) -> str:
+    """Why a result file cannot go to ``output`` (checked before deciding anything), or ''."""
+    if output is None:
+        return ""
+    path = Path(output)
+    if path.suffix.lower() not in (".csv", ".xlsx", ".json"):
+        return f"{output}: results are written as .csv, .xlsx or .json, not {path.suffix or 'a file without a suffix'}"
+    if not path.parent.is_dir():
+        return f"{output}: no such directory {str(path.parent)!r}"
+    if path.is_dir():
+        return f"{output}: is a directory"
+    return ""
 
 
 def _cmd_evaluate(

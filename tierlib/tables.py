@@ -382,15 +382,18 @@ def write_records(path: str | os.PathLike[str], records: Iterable[Mapping[str, A
 
     Records are written as they come, into a temporary file beside ``path`` that replaces it
     only once every record is written: should ``records`` fail half way (an unreadable row in
-    the input), no partial result file is left and an earlier file at ``path`` is kept."""
+    the input), no partial result file is left and an earlier file at ``path`` is kept. Raises
+    DataError when the file cannot be written."""
     p = Path(path)
     name = p.with_name(f".{p.name}.{uuid.uuid4().hex}.part")  # opened as usual: umask applies
     try:
         _write(name, p.suffix.lower(), records)
         os.replace(name, p)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(name)
+        if isinstance(exc, OSError):  # the readers report their own as DataError
+            raise DataError(f"{p}: cannot write: {exc.strerror or exc}") from None
         raise
 
 

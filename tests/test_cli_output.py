@@ -1,0 +1,51 @@
+"""Where `evaluate -o` may write: checked before anything is decided; write failures are errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import COUNTY, DEFAULT, call
+
+from tierlib.errors import DataError
+from tierlib.tables import write_records
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("missing/out.csv", "no such directory"),
+        ("out.xls", "not .xls"),
+        ("out", "not a file without a suffix"),
+        ("folder.csv", "is a directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_a_usage_error_before_deciding(
+    tmp_path: Path, name: str, says: str
+) -> None:
+    """One 'error:' line naming the path and why, exit 2, and nothing decided or printed."""
+    (tmp_path / "folder.csv").mkdir()
+    target = tmp_path / name
+    code, out, err = call("evaluate", "--rules", DEFAULT, COUNTY, "-o", str(target))
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: {target}: ")
+    assert says in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_result_file_that_cannot_be_written_is_a_data_error_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """write_records reports an unwritable path as DataError and leaves nothing behind."""
+    with pytest.raises(DataError, match="cannot write"):
+        write_records(tmp_path / "missing" / "out.csv", [{"row": 1}])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_suffix_is_read_without_regard_to_case(tmp_path: Path) -> None:
+    target = tmp_path / "OUT.JSON"
+    code, out, _ = call("evaluate", "--rules", DEFAULT, COUNTY, "-o", str(target), "-q")
+    assert code == 0
+    assert target.read_text(encoding="utf-8").startswith("[\n")
+    assert f"wrote 647 rows to {target}" in out
