@@ -49,3 +49,20 @@ def test_an_output_suffix_is_read_without_regard_to_case(tmp_path: Path) -> None
     assert code == 0
     assert target.read_text(encoding="utf-8").startswith("[\n")
     assert f"wrote 647 rows to {target}" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'[{"id": "A"},\n {"id": }]', ":2:9: not valid JSON: Expecting value"),
+        (b"\xff\xfe[", ": not valid JSON: not UTF-8 text (invalid start byte)"),
+    ],
+)
+def test_a_json_file_that_is_not_json_is_one_located_error(
+    tmp_path: Path, text: bytes, expected: str
+) -> None:
+    data = tmp_path / "data.json"
+    data.write_bytes(text)
+    code, out, err = call("evaluate", "--rules", DEFAULT, str(data))
+    assert (code, out) == (1, "")
+    assert err == f"error: {data}{expected}\n"

@@ -190,9 +190,14 @@ def _cmd_evaluate(
     counts: Counter[tuple[int | None, str]] = Counter()
     failed = 0
 
+    header = f"{'row':>5}  {'id':<12} {'name':<10} {'year':>4}  {'score':>6}  tier"
+
     def rows() -> Iterator[Entry]:
-        nonlocal failed
+        nonlocal failed, header
         for e in evaluate(engine, args.data, stderr):
+            if table and header:  # once the file has been read: not above a read error
+                print(header, file=stdout)
+                header = ""
             if isinstance(e, Failure):
                 failed += 1
                 _print_problems([e], stderr)
@@ -202,8 +207,6 @@ def _cmd_evaluate(
                     print(_table_line(e, labels), file=stdout)
             yield e
 
-    if table:
-        print(f"{'row':>5}  {'id':<12} {'name':<10} {'year':>4}  {'score':>6}  tier", file=stdout)
     with collector_paused():
         if args.output:
             write_records(
@@ -217,6 +220,8 @@ def _cmd_evaluate(
             )
         else:
             collections.deque(rows(), maxlen=0)
+    if table and header:  # a file without rows
+        print(header, file=stdout)
     total = counts.total() + failed
     if args.output:
         print(f"wrote {total} rows to {args.output}", file=stdout)

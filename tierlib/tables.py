@@ -191,8 +191,10 @@ def _xlsx(p: Path) -> _Records:
 def _json(p: Path, data: bytes) -> list[Row]:
     try:
         items = json.loads(data.decode("utf-8-sig"), parse_float=str)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{p}: not valid JSON ({exc})") from None
+    except json.JSONDecodeError as exc:  # located where the text stops being JSON
+        raise DataError(f"{p}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p}: not valid JSON: not UTF-8 text ({exc.reason})") from None
     if isinstance(items, Mapping) and "organizations" in items:
         items = items["organizations"]
     if not isinstance(items, list):
