@@ -37,11 +37,13 @@ from tierlib._popbase import Rated
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
 from tierlib.errors import DataError, FactError, Location, RuleSetError, TierlibError
-from tierlib.model import RuleSet
+from tierlib.model import Organization, RuleSet
 from tierlib.tables import (
     Outcome,
+    _text,
     error_record,
-    read_organizations,
+    iter_rows,
+    to_organization,
     write_records,
 )
 
@@ -277,27 +279,33 @@ def _cmd_explain(
     from tierlib.explain import explain
     from tierlib.render import to_html, to_json, to_text
 
-    rows = [(w, o) for w, o in read_organizations(args.data)]
-    wanted = [
-        (w, o)
-        for w, o in rows
-        if not isinstance(o, FactError)
-        and o.id == args.org
-        and (args.year is None or o.year == args.year)
-    ]
+    known: set[str] = set()
+    wanted: list[tuple[Location, Organization]] = []
+    broken: list[Failure] = []  # rows of that organization whose identity cells are unusable
+    for row in iter_rows(args.data):  # streamed: only the organization's rows are kept
+        try:
+            org = to_organization(row)
+        except FactError as exc:
+            if _text(row.cells.get("id")) == args.org:
+                broken.append(Failure(row.where, exc.problems))
+            continue
+        known.add(org.id)
+        if org.id == args.org and (args.year is None or org.year == args.year):
+            wanted.append((row.where, org))
+    if not wanted and broken:
+        _print_problems(broken, stderr)
+        return DATA_PROBLEMS
     if not wanted:
-        known = sorted({o.id for _, o in rows if not isinstance(o, FactError)})
         from tierlib.errors import did_you_mean
 
-        hint = did_you_mean(args.org, known)
+        hint = did_you_mean(args.org, sorted(known))
         print(
             f"error: no organization {args.org!r}{' in ' + str(args.year) if args.year else ''} in {args.data}"
             + (f" ({hint})" if hint else ""),
             file=stderr,
         )
         return USAGE
-    where, org = max(wanted, key=lambda wo: getattr(wo[1], "year", 0) or 0)
-    assert not isinstance(org, FactError)
+    where, org = max(wanted, key=lambda wo: wo[1].year or 0)
     try:
         decision = engine.evaluate(org, where)
     except FactError as exc:
