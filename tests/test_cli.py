@@ -170,44 +170,6 @@ class TestEvaluate:
         assert "cannot read" in err
 
 
-class TestExplain:
-    def test_explain_in_chinese_names_the_decisive_reason(self):
-        """A vetoed village: the veto comes first, in Chinese."""
-        code, out, _ = call(
-            "explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--year", "2024"
-        )
-        assert code == 0
-        assert "班子配备不齐" in out
-        assert out.index("班子配备不齐") < out.index("主导产业")
-
-    def test_explain_in_english_as_json(self):
-        """--lang en --json gives parseable JSON with provenance."""
-        code, out, _ = call(
-            "explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--lang", "en", "--json"
-        )
-        assert code == 0
-        data = json.loads(out)
-        assert "village-tiering" in json.dumps(data, ensure_ascii=False)
-
-    def test_explain_as_html(self):
-        """--html gives a self-contained page."""
-        code, out, _ = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-008", "--html")
-        assert code == 0
-        assert out.lstrip().lower().startswith("<!doctype html")
-
-    def test_an_unknown_organization_exits_2_with_a_suggestion(self):
-        """A mistyped id: exit 2 and did-you-mean."""
-        code, _, err = call("explain", "--rules", DEFAULT, COUNTY, "--org", "AP-03-0008")
-        assert code == 2
-        assert "did you mean" in err
-
-    def test_an_organization_with_bad_facts_exits_1(self):
-        """explain on a broken row names the problem and exits 1."""
-        code, _, err = call("explain", "--rules", DEFAULT, BROKEN, "--org", "AP-03-018")
-        assert code == 1
-        assert "F103" in err
-
-
 class TestPopulationCommands:
     def test_summary_lists_quotas(self):
         """summary prints the distribution and the 倒排 list with ceil(10% × n)."""
