@@ -57,21 +57,26 @@ Entry = Outcome | Failure
 
 class FirstRows:
     """Where the first decided row of each organization and year is, and nothing more, so that
-    a file can be checked a batch at a time in bounded memory (one location per organization
-    and year)."""
+    a file can be checked a batch at a time in bounded memory: one short text key and one line
+    number per organization and year (rows of another file keep their whole location)."""
 
     def __init__(self) -> None:
-        self._first: dict[tuple[str, int | None], Location] = {}
+        self._first: dict[str, int | Location] = {}
+        self._file: str | None = None
 
     def check(self, where: Location, decided: Rated) -> Failure | None:
         """None for the first row of ``decided``'s organization and year; for a later one, its
         D105 failure naming the first (the population rules count every organization once a
         year)."""
-        key = decided.org_id, decided.year
+        key = f"{decided.year}\x1f{decided.org_id}"  # a year never holds \x1f
         first = self._first.get(key)
         if first is None:
-            self._first[key] = where
+            if self._file is None:
+                self._file = where.file
+            self._first[key] = where.line if where.file == self._file and not where.col else where
             return None
+        if isinstance(first, int):
+            first = Location(self._file or where.file, first)
         year = "no year" if decided.year is None else str(decided.year)
         message = f"{decided.org_id}: a second row for {year} (the first is {first}); not counted"
         return Failure(where, [Problem("D105", message, where)])
