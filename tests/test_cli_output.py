@@ -1,4 +1,5 @@
-"""Where `evaluate -o` may write: checked before anything is decided; write failures are errors."""
+"""What `evaluate` prints and writes at the edges: an output path that cannot be written
+(checked before anything is decided), a data file that is not what it says, a file without rows."""
 
 from __future__ import annotations
 
@@ -66,3 +67,14 @@ def test_a_json_file_that_is_not_json_is_one_located_error(
     code, out, err = call("evaluate", "--rules", DEFAULT, str(data))
     assert (code, out) == (1, "")
     assert err == f"error: {data}{expected}\n"
+
+
+def test_a_file_with_a_header_and_no_rows_prints_the_table_header_and_an_empty_distribution(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("id,year\n", encoding="utf-8")
+    code, out, err = call("evaluate", "--rules", DEFAULT, str(data))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].split() == ["row", "id", "name", "year", "score", "tier"]
+    assert out.rstrip().endswith("0 rows: 0 evaluated, 0 with errors")

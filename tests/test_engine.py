@@ -531,3 +531,23 @@ def test_rounding_in_integers_agrees_with_fraction_rounding(x, digits, mode):
     }[mode]
     want = Fraction((-1 if x < 0 else 1) * n) / 10**digits
     assert _score.round_score(x, Rounding(digits=digits, mode=mode)) == want
+
+
+def test_from_file_gives_the_engine_of_the_loaded_rule_set(default):
+    """Engine.from_file(path) decides as Engine(load(path)), and passes memo_size on."""
+    _, engine = default
+    with Engine.from_file("rules/default.yaml", memo_size=0) as other:
+        assert other.memo_size == 0
+        assert other.sha256 == engine.sha256
+        assert other.evaluate(good_village()).to_json() == engine.evaluate(good_village()).to_json()
+
+
+def test_evaluate_many_yields_a_decision_or_the_facts_error_for_each_in_order(default):
+    _, engine = default
+    bad = good_village(satisfaction="lots")
+    got = list(
+        engine.evaluate_many([good_village(), bad, good_village(satisfaction=Fraction(1, 2))])
+    )
+    assert [type(x).__name__ for x in got] == ["Decision", "FactError", "Decision"]
+    assert got[0].to_json() == engine.evaluate(good_village()).to_json()
+    assert "satisfaction" in str(got[1])

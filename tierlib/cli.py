@@ -34,7 +34,7 @@ from tierlib._filerun import (
 from tierlib._load import check as check_file
 from tierlib._load import load
 from tierlib._popbase import Rated
-from tierlib.decision import Decision, fmt_fraction
+from tierlib.decision import fmt_fraction
 from tierlib.engine import Engine
 from tierlib.errors import DataError, FactError, Location, RuleSetError, TierlibError
 from tierlib.model import Organization, RuleSet
@@ -264,13 +264,6 @@ def _print_distribution(
                 continue
             share = f"{100 * got / n:5.1f}%" if n else "    -"
             print(f"  {_pad(label, 22)} {got:>5}  {share}", file=stdout)
-
-
-def _pick(
-    results: Sequence[tuple[Location, Decision]], org: str, year: int | None
-) -> Decision | None:
-    found = [d for _, d in results if d.org_id == org and (year is None or d.year == year)]
-    return max(found, key=lambda d: d.year or 0) if found else None
 
 
 def _cmd_explain(
