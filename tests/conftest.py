@@ -1,11 +1,16 @@
 """Hypothesis profiles: ``ci`` (default; derandomized, repeatable), ``dev`` and ``heavy``.
 
-Choose one with ``HYPOTHESIS_PROFILE=heavy pytest`` for long property runs.
+Choose one with ``HYPOTHESIS_PROFILE=heavy pytest`` for long property runs. Also the ``default``
+fixture of the test_engine*.py modules (some other modules define their own ``default``).
 """
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import tierlib
+from tierlib.engine import Engine
 
 settings.register_profile(
     "ci",
@@ -22,3 +27,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="module")
+def default():
+    ruleset = tierlib.load("rules/default.yaml")
+    with Engine(ruleset) as engine:
+        yield ruleset, engine

@@ -1,4 +1,4 @@
-"""The engine: agreement with the oracle, scoring invariants, bad input, independence."""
+"""The engine: agreement with the oracle, scoring invariants, independence; shared helpers."""
 
 from __future__ import annotations
 
@@ -16,22 +16,13 @@ from oracle import oracle
 from strategies import organization_facts
 
 import tierlib
-from tierlib import _ast, _evaluate, _expr
+from tierlib import _ast, _evaluate
 from tierlib._check import conditions
-from tierlib.columnar import STATUSES, evaluate_table
-from tierlib.decision import fmt
 from tierlib.engine import Engine
-from tierlib.errors import EngineError, FactError, Location
+from tierlib.errors import EngineError
 from tierlib.model import Organization
 
 RULES = ("rules/default.yaml", "rules/central-2012.yaml", "rules/county-overlay.yaml")
-
-
-@pytest.fixture(scope="module")
-def default():
-    ruleset = tierlib.load("rules/default.yaml")
-    with Engine(ruleset) as engine:
-        yield ruleset, engine
 
 
 def good_village(**overrides):
@@ -223,116 +214,6 @@ class TestInvariants:
             assert 1 <= ev.loc.col <= len(text[ev.loc.line - 1]) + 1
 
 
-class TestExactness:
-    def test_a_score_of_exactly_90_is_class_1_even_from_float_input(self, default):
-        """以上 includes the number: satisfaction 0.7 (a float) makes the score exactly 90 → 一类."""
-        ruleset = attrs.evolve(default[0], vetoes=())  # the satisfaction cap would fire at 70%
-        with Engine(ruleset) as engine:
-            d = engine.evaluate(good_village(culture_points=0, satisfaction=0.7))
-            assert d.raw_score == Fraction(90)
-            assert d.tier == "class1"
-            assert (
-                engine.evaluate(good_village(culture_points=0, satisfaction=0.69)).tier == "class2"
-            )
-
-    def test_rounding_happens_before_banding(self):
-        """89.95 rounds half up to 90.0 and is banded as 一类; 89.94 rounds to 89.9, 二类."""
-        ruleset = attrs.evolve(tierlib.load("rules/default.yaml"), vetoes=(), flags=())
-        with Engine(ruleset) as engine:
-            # satisfaction gives 7 × (x − 0.6) / 0.35 points on top of 88
-            for raw, tier in ((Fraction("89.95"), "class1"), (Fraction("89.94"), "class2")):
-                x = Fraction("0.6") + (raw - 88) * Fraction("0.35") / 7
-                d = engine.evaluate(good_village(culture_points=0, satisfaction=x))
-                assert d.raw_score == raw
-                assert d.tier == tier
-        assert d.score == Fraction("89.9")
-
-
-class TestBadInput:
-    @pytest.mark.parametrize(
-        ("facts", "code"),
-        [
-            ({"satisfaction": "abc"}, "F103"),
-            ({"satisfaction": float("nan")}, "F103"),
-            ({"satisfaction": float("inf")}, "F103"),
-            ({"superstition_incidents": -1}, "F104"),
-            ({"satisfaction": Fraction(3, 2)}, "F104"),
-            ({"secretary_vacant_months": Fraction(1, 2)}, "F104"),
-            ({"satisfation": Fraction(1, 2)}, "F111"),
-            ({"has_venue": "maybe"}, "F103"),
-            ({"culture_points": 6}, "F104"),
-            ({"income_per_capita": 2**60}, "F104"),
-        ],
-    )
-    def test_bad_facts_give_a_coded_error_naming_org_and_field(self, default, facts, code):
-        """Wrong types, NaN, inf, negative counts, unknown fields: a coded error, never a crash."""
-        _, engine = default
-        org = good_village(**facts)
-        with pytest.raises(FactError) as info:
-            engine.evaluate(org)
-        problem = info.value.problems[0]
-        assert problem.code == code
-        assert "T-001" in problem.message
-        assert next(iter(facts)) in problem.message
-
-    def test_an_uncovered_organization_type_is_an_error(self, default):
-        """A scheme for villages and communities rejects an enterprise."""
-        _, engine = default
-        with pytest.raises(FactError, match="F110"):
-            engine.evaluate(attrs.evolve(good_village(), type="enterprise"))
-
-    def test_a_missing_veto_input_makes_the_result_pending(self, default):
-        """书记缺职月数 unknown: the veto cannot be passed, the result waits."""
-        _, engine = default
-        facts = dict(good_village().facts)
-        del facts["secretary_vacant_months"]
-        d = engine.evaluate(Organization(id="A", facts=facts))
-        assert d.status == "pending"
-        assert d.tier is None
-        assert any(v.id == "secretary_vacant" and not v.determined for v in d.vetoes)
-
-    def test_a_zero_divisor_anywhere_makes_a_veto_undetermined(self, default):
-        """`a or x / 0 > 1` is undetermined even though `a` alone would decide it (one semantics
-        for the engine, the columnar path and the oracle)."""
-        ruleset, _ = default
-        when = _expr.parse(
-            "secretary_vacant_months > 3 or income_per_capita / superstition_incidents > 1",
-            Location("<test>"),
-        )
-        veto = attrs.evolve(ruleset.vetoes[1], when=when)
-        rs = attrs.evolve(ruleset, vetoes=(ruleset.vetoes[0], veto, *ruleset.vetoes[2:]))
-        with Engine(rs) as engine:
-            for months, status in ((Fraction(5), "pending"), (Fraction(0), "pending")):
-                facts = dict(good_village().facts, secretary_vacant_months=months)
-                d = engine.evaluate(Organization(id="Z", facts=facts))
-                assert (d.status, d.tier) == (status, None)
-                assert [v.id for v in d.vetoes if not v.determined] == [veto.id]
-                assert oracle(rs, facts)[:2] == (d.status, d.tier)
-                table = evaluate_table(engine, {"id": ["Z"], **{k: [v] for k, v in facts.items()}})
-                assert STATUSES[table.status[0]] == status
-                assert not table.exact_path[0]  # decided by the columnar path itself
-                assert table.undetermined[veto.id].tolist() == [True]
-            facts = dict(good_village().facts, superstition_incidents=Fraction(2))
-            d = engine.evaluate(Organization(id="Z", facts=facts))
-            assert d.status == "rated"
-            assert oracle(rs, facts)[:2] == (d.status, d.tier)
-
-    def test_text_values_from_files_are_accepted(self, default):
-        """'是', '0.95', '80%' as read from a CSV give the same decision as typed values."""
-        _, engine = default
-        typed = engine.evaluate(good_village())
-        texts = {
-            k: ("是" if v is True else "否" if v is False else fmt(v))
-            for k, v in good_village().facts.items()
-        }
-        assert (
-            engine.evaluate(
-                Organization(id="T-001", name="测试村", type="village", year=2024, facts=texts)
-            ).to_json()
-            == typed.to_json()
-        )
-
-
 class TestIndependence:
     def test_two_rule_sets_with_the_same_id_coexist(self, tmp_path):
         """Two engines of one id, different thresholds, in one process, give their own answers."""
@@ -383,154 +264,6 @@ class TestIndependence:
         for t in threads:
             t.join()
         assert all(results[n] == expected for n in range(8))
-
-
-class TestNumpyInput:
-    def test_numpy_scalars_are_accepted_as_facts(self, default):
-        """numpy.float64 and numpy.bool_ facts give the same decision as Python values."""
-        import numpy as np
-
-        _, engine = default
-        typed = engine.evaluate(good_village())
-        facts = {
-            k: (np.bool_(v) if isinstance(v, bool) else np.float64(float(v)))
-            for k, v in good_village().facts.items()
-        }
-        org = attrs.evolve(good_village(), facts=facts)
-        assert engine.evaluate(org).to_json() == typed.to_json()
-
-
-def _outcomes(engine: Engine, orgs: list[Organization]) -> list[str]:
-    """Each organization's decision as JSON, or its FactError's text."""
-    out = []
-    for org in orgs:
-        try:
-            out.append(engine.evaluate(org).to_json())
-        except FactError as exc:
-            out.append(str(exc))
-    return out
-
-
-class TestScoringMemo:
-    """An engine remembers each indicator's points and events by the values of its inputs."""
-
-    @settings(max_examples=40, deadline=None)
-    @given(data=st.data())
-    def test_a_remembered_indicator_never_changes_a_decision(self, data):
-        """Random rule sets × organizations sharing values: decisions made with the memo filled
-        by other organizations are byte-identical to those made with an empty memo."""
-        from strategies import rulesets
-
-        from tierlib.errors import RuleSetError
-
-        ruleset = data.draw(rulesets())
-        try:
-            engine = Engine(ruleset)
-        except RuleSetError:  # beyond a durable_rules limit: not what this test is about
-            return
-        with engine:
-            base = data.draw(organization_facts(ruleset))
-            orgs = []
-            for k in range(8):  # each a few facts away from the first: keys repeat
-                facts = dict(base)
-                facts.update(data.draw(organization_facts(ruleset)) if k % 3 == 2 else {})
-                for name in data.draw(st.lists(st.sampled_from(sorted(base) or ["x"]), max_size=2)):
-                    facts.pop(name, None)
-                orgs.append(Organization(id=f"O{k}", facts=facts))
-            with Engine(ruleset, memo_size=0) as bare:  # no memo of any kind
-                fresh = _outcomes(bare, orgs)
-            assert _outcomes(engine, orgs) == fresh  # fills the memo
-            assert _outcomes(engine, orgs) == fresh  # reads it
-
-    def test_the_memo_is_bounded(self, default):
-        """Past memo_size entries the memo starts over instead of growing."""
-        ruleset, _ = default
-        with Engine(ruleset, memo_size=20) as engine:
-            for k in range(40):
-                engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
-                assert len(engine._scored) <= 20
-            assert engine._scored
-
-    def test_memo_size_zero_remembers_nothing(self, default):
-        ruleset, _ = default
-        with Engine(ruleset, memo_size=0) as engine:
-            for k in range(5):
-                engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
-            assert not engine._scored
-            assert engine._stage1._memo is None
-            assert engine._stage2._memo is None
-            assert not engine._explainer._static.memo_size
-
-    def test_a_negative_memo_size_is_refused(self, default):
-        ruleset, _ = default
-        with pytest.raises(ValueError, match="memo_size"):
-            Engine(ruleset, memo_size=-1)
-
-
-@settings(max_examples=200)
-@given(
-    st.lists(
-        st.none()
-        | st.fractions(max_denominator=10**6)
-        | st.integers(-(10**20), 10**20).map(Fraction),
-        max_size=20,
-    )
-)
-def test_exact_sum_is_the_sum_of_the_fractions(values):
-    from tierlib import _score
-
-    got = _score.exact_sum(values)
-    want = sum((v for v in values if v is not None), Fraction(0))
-    assert got == want
-    assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
-
-
-@settings(max_examples=300)
-@given(
-    x=st.fractions(max_denominator=1000) | st.integers(-(2**54), 2**54).map(Fraction),
-    low=st.none() | st.fractions(max_denominator=100),
-    high=st.none() | st.fractions(max_denominator=100),
-    integer=st.booleans(),
-)
-def test_the_fast_number_check_agrees_with_the_fraction_comparisons(x, low, high, integer):
-    """_facts._fits compares numerators and denominators as integers: same verdicts."""
-    from tierlib import _facts
-    from tierlib.model import FactSpec
-
-    spec = FactSpec(kind="number", minimum=low, maximum=high, integer=integer)
-    want = (
-        -_facts.MAX_EXACT <= x <= _facts.MAX_EXACT
-        and (not integer or x.denominator == 1)
-        and (low is None or x >= low)
-        and (high is None or x <= high)
-    )
-    assert _facts._fits(x, spec) == want
-
-
-@settings(max_examples=400)
-@given(
-    x=st.fractions(max_denominator=10**4)
-    | st.decimals(places=4, allow_nan=False, allow_infinity=False).map(Fraction),
-    digits=st.integers(0, 3),
-    mode=st.sampled_from(["half_up", "half_even", "down", "up"]),
-)
-def test_rounding_in_integers_agrees_with_fraction_rounding(x, digits, mode):
-    """round_score works on numerators and denominators; the reference rounds |x| as a Fraction
-    (half_up: floor(a + 1/2); half_even: round(a); down: floor; up: ceil) and restores the sign."""
-    import math
-
-    from tierlib import _score
-    from tierlib.model import Rounding
-
-    a = abs(x * 10**digits)
-    n = {
-        "half_up": math.floor(a + Fraction(1, 2)),
-        "half_even": round(a),
-        "down": math.floor(a),
-        "up": math.ceil(a),
-    }[mode]
-    want = Fraction((-1 if x < 0 else 1) * n) / 10**digits
-    assert _score.round_score(x, Rounding(digits=digits, mode=mode)) == want
 
 
 def test_from_file_gives_the_engine_of_the_loaded_rule_set(default):

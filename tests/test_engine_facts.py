@@ -1,0 +1,117 @@
+"""Facts given to the engine: coded errors for bad values; text and numpy values accepted."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import attrs
+import pytest
+from oracle import oracle
+from test_engine import good_village
+
+from tierlib import _expr
+from tierlib.columnar import STATUSES, evaluate_table
+from tierlib.decision import fmt
+from tierlib.engine import Engine
+from tierlib.errors import FactError, Location
+from tierlib.model import Organization
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("facts", "code"),
+        [
+            ({"satisfaction": "abc"}, "F103"),
+            ({"satisfaction": float("nan")}, "F103"),
+            ({"satisfaction": float("inf")}, "F103"),
+            ({"superstition_incidents": -1}, "F104"),
+            ({"satisfaction": Fraction(3, 2)}, "F104"),
+            ({"secretary_vacant_months": Fraction(1, 2)}, "F104"),
+            ({"satisfation": Fraction(1, 2)}, "F111"),
+            ({"has_venue": "maybe"}, "F103"),
+            ({"culture_points": 6}, "F104"),
+            ({"income_per_capita": 2**60}, "F104"),
+        ],
+    )
+    def test_bad_facts_give_a_coded_error_naming_org_and_field(self, default, facts, code):
+        """Wrong types, NaN, inf, negative counts, unknown fields: a coded error, never a crash."""
+        _, engine = default
+        org = good_village(**facts)
+        with pytest.raises(FactError) as info:
+            engine.evaluate(org)
+        problem = info.value.problems[0]
+        assert problem.code == code
+        assert "T-001" in problem.message
+        assert next(iter(facts)) in problem.message
+
+    def test_an_uncovered_organization_type_is_an_error(self, default):
+        """A scheme for villages and communities rejects an enterprise."""
+        _, engine = default
+        with pytest.raises(FactError, match="F110"):
+            engine.evaluate(attrs.evolve(good_village(), type="enterprise"))
+
+    def test_a_missing_veto_input_makes_the_result_pending(self, default):
+        """书记缺职月数 unknown: the veto cannot be passed, the result waits."""
+        _, engine = default
+        facts = dict(good_village().facts)
+        del facts["secretary_vacant_months"]
+        d = engine.evaluate(Organization(id="A", facts=facts))
+        assert d.status == "pending"
+        assert d.tier is None
+        assert any(v.id == "secretary_vacant" and not v.determined for v in d.vetoes)
+
+    def test_a_zero_divisor_anywhere_makes_a_veto_undetermined(self, default):
+        """`a or x / 0 > 1` is undetermined even though `a` alone would decide it (one semantics
+        for the engine, the columnar path and the oracle)."""
+        ruleset, _ = default
+        when = _expr.parse(
+            "secretary_vacant_months > 3 or income_per_capita / superstition_incidents > 1",
+            Location("<test>"),
+        )
+        veto = attrs.evolve(ruleset.vetoes[1], when=when)
+        rs = attrs.evolve(ruleset, vetoes=(ruleset.vetoes[0], veto, *ruleset.vetoes[2:]))
+        with Engine(rs) as engine:
+            for months, status in ((Fraction(5), "pending"), (Fraction(0), "pending")):
+                facts = dict(good_village().facts, secretary_vacant_months=months)
+                d = engine.evaluate(Organization(id="Z", facts=facts))
+                assert (d.status, d.tier) == (status, None)
+                assert [v.id for v in d.vetoes if not v.determined] == [veto.id]
+                assert oracle(rs, facts)[:2] == (d.status, d.tier)
+                table = evaluate_table(engine, {"id": ["Z"], **{k: [v] for k, v in facts.items()}})
+                assert STATUSES[table.status[0]] == status
+                assert not table.exact_path[0]  # decided by the columnar path itself
+                assert table.undetermined[veto.id].tolist() == [True]
+            facts = dict(good_village().facts, superstition_incidents=Fraction(2))
+            d = engine.evaluate(Organization(id="Z", facts=facts))
+            assert d.status == "rated"
+            assert oracle(rs, facts)[:2] == (d.status, d.tier)
+
+    def test_text_values_from_files_are_accepted(self, default):
+        """'是', '0.95', '80%' as read from a CSV give the same decision as typed values."""
+        _, engine = default
+        typed = engine.evaluate(good_village())
+        texts = {
+            k: ("是" if v is True else "否" if v is False else fmt(v))
+            for k, v in good_village().facts.items()
+        }
+        assert (
+            engine.evaluate(
+                Organization(id="T-001", name="测试村", type="village", year=2024, facts=texts)
+            ).to_json()
+            == typed.to_json()
+        )
+
+
+class TestNumpyInput:
+    def test_numpy_scalars_are_accepted_as_facts(self, default):
+        """numpy.float64 and numpy.bool_ facts give the same decision as Python values."""
+        import numpy as np
+
+        _, engine = default
+        typed = engine.evaluate(good_village())
+        facts = {
+            k: (np.bool_(v) if isinstance(v, bool) else np.float64(float(v)))
+            for k, v in good_village().facts.items()
+        }
+        org = attrs.evolve(good_village(), facts=facts)
+        assert engine.evaluate(org).to_json() == typed.to_json()
