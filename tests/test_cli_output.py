@@ -78,3 +78,32 @@ def test_a_file_with_a_header_and_no_rows_prints_the_table_header_and_an_empty_d
     assert (code, err) == (0, "")
     assert out.splitlines()[0].split() == ["row", "id", "name", "year", "score", "tier"]
     assert out.rstrip().endswith("0 rows: 0 evaluated, 0 with errors")
+
+
+@pytest.mark.parametrize("flag", [[], ["--per-row"]])
+def test_every_result_row_names_its_organization_and_the_rules_that_decided_it(
+    tmp_path: Path, flag: list[str]
+) -> None:
+    """Decided and failed rows alike carry the organization's id as read and the rule set's
+    id, version and sha256 (the one `explain --json` reports), so a results file says which
+    rules made it."""
+    import csv
+
+    from tierlib import Engine, load
+
+    out = tmp_path / "out.csv"
+    code, _, _ = call(
+        "evaluate", "--rules", DEFAULT, "examples/county_with_errors.csv", "-o", str(out), *flag
+    )
+    assert code == 1
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    ruleset = load(DEFAULT)
+    with Engine(ruleset) as engine:
+        sha = engine.sha256
+    assert {(r["ruleset"], r["ruleset_version"], r["ruleset_sha256"]) for r in rows} == {
+        (ruleset.scheme.id, ruleset.scheme.version, sha)
+    }
+    failed = [r for r in rows if r["status"] == "error"]
+    assert failed
+    assert all(r["id"] for r in failed if "D103" not in r["error"])
+    assert any(r["id"] == "AP-03-018" and "F103" in r["error"] for r in failed)

@@ -35,8 +35,9 @@ from tierlib.tables import (
     IDENTITY,
     Outcome,
     Row,
+    _text,
     count_rows,
-    read_organizations,
+    iter_rows,
     to_organization,
 )
 
@@ -46,10 +47,11 @@ _STATUSES = cast("tuple[Status, ...]", STATUSES)  # the codes of TableResult.sta
 
 
 class Failure(NamedTuple):
-    """A row that could not be evaluated, and why."""
+    """A row that could not be evaluated, why, and the organization's id as far as it reads."""
 
     where: Location
     problems: Sequence[Problem]
+    org_id: str = ""
 
 
 Entry = Outcome | Failure
@@ -79,7 +81,7 @@ class FirstRows:
             first = Location(self._file or where.file, first)
         year = "no year" if decided.year is None else str(decided.year)
         message = f"{decided.org_id}: a second row for {year} (the first is {first}); not counted"
-        return Failure(where, [Problem("D105", message, where)])
+        return Failure(where, [Problem("D105", message, where)], decided.org_id)
 
 
 def evaluate_file(
@@ -103,15 +105,13 @@ def _decide_rows(
     """Each row's decision with its location, or its failure, in input order, as read."""
     first = FirstRows()
     with _progress(count_rows(path) if _on_terminal(stderr) else 0, stderr) as advance:
-        for where, org in read_organizations(path):
+        for row in iter_rows(path):
             advance()
-            if isinstance(org, FactError):
-                yield Failure(where, org.problems)
-                continue
+            where = row.where
             try:
-                decision = engine.evaluate(org, where)
+                decision = engine.evaluate(to_organization(row), where)
             except FactError as exc:
-                yield Failure(where, exc.problems)
+                yield Failure(where, exc.problems, _text(row.cells.get("id")))
                 continue
             again = first.check(where, decision)
             yield (where, decision) if again is None else again
@@ -186,7 +186,7 @@ def _evaluate_row(engine: Engine, row: Row) -> Entry:
     try:
         return Outcome.of(row.where.line, engine.evaluate(to_organization(row), row.where))
     except FactError as exc:
-        return Failure(row.where, exc.problems)
+        return Failure(row.where, exc.problems, _text(row.cells.get("id")))
 
 
 class _View:
@@ -211,10 +211,10 @@ def _evaluate_table(
     with ``TableResult.decision`` and read instead.
     """
     res = evaluate_table(engine, table.columns, where=table.where)
-    for i, problems in res.errors:
-        yield table.index[i], table.where[i], Failure(table.where[i], problems)
-    rows: list[int] = res.rows.tolist()
     names = identities(table.columns)
+    for i, problems in res.errors:
+        yield table.index[i], table.where[i], Failure(table.where[i], problems, names[i][0])
+    rows: list[int] = res.rows.tolist()
     tiers = [*res.tiers, None]
     status, tier = res.status.tolist(), res.tier.tolist()
     vetoes = _patterns(

@@ -161,9 +161,9 @@ def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
 
 def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
     """Every problem of every failed row, one located, coded line each, in row order."""
-    for where, problems in failures:
-        for problem in problems:
-            print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+    for failure in failures:
+        for problem in failure.problems:
+            print(f"{failure.where}: {problem.code}: {problem.message}", file=stderr)
 
 
 def _unwritable(output: str | None) -> str:
@@ -211,12 +211,23 @@ def _cmd_evaluate(
 
     with collector_paused():
         if args.output:
+            scheme = ruleset.scheme  # every row names the rules that decided it
+            rules = {
+                "ruleset": scheme.id,
+                "ruleset_version": scheme.version,
+                "ruleset_sha256": engine.sha256,
+            }
             write_records(
                 args.output,
                 (
-                    e.record(labels)
-                    if isinstance(e, Outcome)
-                    else error_record(e.where.line, e.problems)
+                    {
+                        **(
+                            e.record(labels)
+                            if isinstance(e, Outcome)
+                            else error_record(e.where.line, e.problems, e.org_id)
+                        ),
+                        **rules,
+                    }
                     for e in rows()
                 ),
             )
@@ -280,7 +291,7 @@ def _cmd_explain(
             org = to_organization(row)
         except FactError as exc:
             if _text(row.cells.get("id")) == args.org:
-                broken.append(Failure(row.where, exc.problems))
+                broken.append(Failure(row.where, exc.problems, args.org))
             continue
         known.add(org.id)
         if org.id == args.org and (args.year is None or org.year == args.year):

@@ -293,6 +293,10 @@ RESULT_COLUMNS = (
     "flags",
     "missing",
     "error",
+    # which rules decided the row: the same rule file and data give the same file, byte for byte
+    "ruleset",
+    "ruleset_version",
+    "ruleset_sha256",
 )
 
 
@@ -357,26 +361,16 @@ class Outcome(NamedTuple):
         }
 
 
-def error_record(row: int, problems: Iterable[Problem]) -> dict[str, Any]:
-    """The output record of a row that could not be evaluated."""
+def error_record(row: int, problems: Iterable[Problem], org_id: str = "") -> dict[str, Any]:
+    """The output record of a row that could not be evaluated (with its id, if it has one)."""
     record: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "")
     record.update(
-        row=row, status="error", error="; ".join(f"{p.code}: {p.message}" for p in problems)
+        row=row,
+        id=org_id,
+        status="error",
+        error="; ".join(f"{p.code}: {p.message}" for p in problems),
     )
     return record
-
-
-def result_record(
-    where: Location,
-    decision: Decision | None,
-    labels: Mapping[str, str],
-    error: FactError | None = None,
-) -> dict[str, Any]:
-    """One output row for a decision or an error."""
-    if decision is None:
-        assert error is not None
-        return error_record(where.line, error.problems)
-    return Outcome.of(where.line, decision).record(labels)
 
 
 def write_records(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any]]) -> None:
