@@ -40,8 +40,8 @@ __all__ = ["MEMO_SIZE", "Compiled", "Run", "Scored", "facts_digest"]
 
 ZERO = Fraction(0)
 # An indicator's points and events are a pure function of its inputs' values (and of its
-# conditions that held): an engine keeps up to its memo_size (MEMO_SIZE by default) of them, so repeated values (booleans,
-# counts, shares with few decimals) are scored and formatted once.
+# conditions that held): an engine keeps up to its memo_size (MEMO_SIZE by default) of them,
+# so repeated values (booleans, counts, shares with few decimals) are scored and formatted once.
 MEMO_SIZE = 8192
 Scored = tuple[Fraction, tuple[TraceEvent, ...]]
 
@@ -154,9 +154,9 @@ class Run:
             scored = memo.get(key)
             if scored is None:
                 scored = self._score(ind, names)
-                if len(memo) >= self.e.memo_size:  # bounded: start over rather than grow
-                    memo.clear()
                 if self.e.memo_size:
+                    if len(memo) >= self.e.memo_size:  # bounded: start over rather than grow
+                        memo.clear()
                     memo[key] = scored
             pts[ind.id] = scored[0]
             self.trace.extend(scored[1])

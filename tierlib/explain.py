@@ -296,9 +296,9 @@ def _indicator(c: _Ctx, ind: model.Indicator) -> IndicatorLine:
     if hit is not None:
         return hit[1]
     line = _indicator_line(c, ind, ev, evs)
-    if len(memo) >= c.static.memo_size:  # bounded: start over rather than grow
-        memo.clear()
     if c.static.memo_size:
+        if len(memo) >= c.static.memo_size:  # bounded: start over rather than grow
+            memo.clear()
         memo[key] = ((ev, *evs), line)
     return line
 
