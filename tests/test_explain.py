@@ -331,7 +331,7 @@ class TestExplain:
 
         monkeypatch.setattr(Engine, "evaluate", boom)
         monkeypatch.setattr(_decide.Run, "decide", boom)
-        monkeypatch.setattr(_score, "points", boom)
+        monkeypatch.setattr(_score, "tier_of", boom)
         assert expected == explain(again, ruleset)
         assert before == again.to_json()
 

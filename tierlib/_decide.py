@@ -22,6 +22,7 @@ import attrs
 
 from tierlib import __version__ as _version
 from tierlib import _score, model
+from tierlib._scorers import Scorer
 from tierlib.decision import (
     Decision,
     FiredVeto,
@@ -75,6 +76,7 @@ class Compiled:
     cond_names: Mapping[str, tuple[str, ...]]  # veto/… and flag/… rule id → names it reads
     tier_locs: Mapping[str, Location]
     rules_of: Mapping[str, frozenset[str]]  # indicator → the ids of its condition rules
+    scorers: Mapping[str, Scorer]  # indicator → its compiled scorer
 
 
 class Run:
@@ -99,21 +101,6 @@ class Run:
         parent: str = "",
     ) -> None:
         self.trace.append(TraceEvent(kind, id, loc, tuple(inputs), result, note, parent))
-
-    def _score(self, ind: model.Indicator, names: tuple[str, ...]) -> Scored:
-        """Points of ``ind`` (every input present) with its item and indicator events."""
-        c = self.e._c
-        got, steps = _score.points(ind, self.facts, self.fired1)
-        events = [
-            TraceEvent(
-                "item", sid, c.step_locs.get((ind.id, sid), ind.loc), inputs, result, note, ind.id
-            )
-            for sid, inputs, result, note in steps
-        ]
-        used = tuple((n, self.shown[n]) for n in names)
-        note = f"{ind.method}, max {fmt(ind.max)}"
-        events.append(TraceEvent("indicator", ind.id, ind.loc, used, fmt(got), note))
-        return got, tuple(events)
 
     def decide(self) -> Decision:
         rs, facts, c = self.rs, self.facts, self.e._c
@@ -153,7 +140,7 @@ class Run:
             key = (ind.id, tuple([facts[n] for n in names]), fired1 & c.rules_of[ind.id])
             scored = memo.get(key)
             if scored is None:
-                scored = self._score(ind, names)
+                scored = c.scorers[ind.id](facts, shown, fired1)
                 if self.e.memo_size:
                     if len(memo) >= self.e.memo_size:  # bounded: start over rather than grow
                         memo.clear()

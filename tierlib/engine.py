@@ -25,6 +25,7 @@ from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, facts_digest
 from tierlib._durable import Matcher
 from tierlib._facts import validate
 from tierlib._load import canonical
+from tierlib._scorers import compile_scorer
 from tierlib.decision import Decision, fmt
 from tierlib.errors import EngineError, FactError, Location, Problem
 from tierlib.explain import Explainer, Explanation
@@ -76,8 +77,10 @@ class Engine:
         self._stage2 = Matcher(
             {rid: expr for rid, expr, _ in rules if rid in late}, kinds, memo_size
         )
+        inputs = {ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators}
+        step_locs = _step_locs(ruleset)
         self._c = Compiled(
-            inputs={ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators},
+            inputs=inputs,
             tier_index={t.id: k for k, t in enumerate(ruleset.tiers)},
             dims={
                 d.id: tuple(i.id for i in ruleset.indicators if i.dimension == d.id and not i.bonus)
@@ -85,7 +88,7 @@ class Engine:
             },
             bounded={i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None},
             bonus=frozenset(i.id for i in ruleset.indicators if i.bonus),
-            step_locs=_step_locs(ruleset),
+            step_locs=step_locs,
             cond_names={
                 **{f"veto/{v.id}": _names(v.when) for v in ruleset.vetoes},
                 **{f"flag/{f.id}": _names(f.when) for f in ruleset.flags},
@@ -96,6 +99,9 @@ class Engine:
                     rid for rid, _, may in rules if not may and rid.partition("/")[0] == ind.id
                 )
                 for ind in ruleset.indicators
+            },
+            scorers={
+                ind.id: compile_scorer(ind, inputs[ind.id], step_locs) for ind in ruleset.indicators
             },
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
