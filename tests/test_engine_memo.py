@@ -66,6 +66,21 @@ class TestScoringMemo:
                 assert len(engine._scored) <= 20
             assert engine._scored
 
+    def test_values_with_the_same_approximate_text_are_scored_apart(self, default):
+        """2/9 and a hair above it both show as ≈0.222222: the memo must not mistake one for
+        the other (the points differ), so each decision equals a fresh engine's."""
+        ruleset, _ = default
+        x = Fraction(2, 9)
+        orgs = [good_village(green_coverage=v) for v in (x, x + Fraction(1, 10**9))]
+        with Engine(ruleset) as warm:
+            got = _outcomes(warm, orgs)
+        fresh = []
+        for org in orgs:
+            with Engine(ruleset, memo_size=0) as bare:
+                fresh += _outcomes(bare, [org])
+        assert got == fresh
+        assert got[0] != got[1]
+
     def test_memo_size_zero_remembers_nothing(self, default):
         ruleset, _ = default
         with Engine(ruleset, memo_size=0) as engine:

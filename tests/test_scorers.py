@@ -65,3 +65,19 @@ class TestCompiledScorers:
         assert _clamp(Fraction(-1, 10**9), high) == 0
         assert _clamp(Fraction(0), high) == 0
         assert _clamp(Fraction(39999, 10000), high) == Fraction(39999, 10000)
+
+
+class TestCompiledTierOf:
+    @settings(max_examples=100, deadline=None)
+    @given(data=st.data())
+    def test_the_compiled_banding_gives_the_tier_of_every_score(self, data):
+        """Scores exactly on, just below and just above every tier bound, and anywhere: the
+        compiled banding (integer bounds) agrees with tier_of (Fraction comparisons)."""
+        rs = data.draw(rulesets())
+        bounds = [t.range.lower[0] for t in rs.tiers if t.range.lower is not None]
+        hair = Fraction(1, 10**12)
+        scores = [b + d for b in bounds for d in (-hair, 0, hair)]
+        scores += data.draw(st.lists(st.fractions(min_value=-10, max_value=200), max_size=10))
+        fast = _score.compile_tier_of(rs.tiers, rs.below_lowest)
+        for x in scores:
+            assert fast(x) == _score.tier_of(x, rs.tiers, rs.below_lowest)

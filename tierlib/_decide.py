@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,11 @@ class Compiled:
     cond_names: Mapping[str, tuple[str, ...]]  # veto/… and flag/… rule id → names it reads
     tier_locs: Mapping[str, Location]
     rules_of: Mapping[str, frozenset[str]]  # indicator → the ids of its condition rules
+    all_inputs: frozenset[str]  # every fact an indicator reads
+    dim_notes: Mapping[str, str]  # dimension → the note of its trace event
+    dim_names: Mapping[str, str]  # dimension → the name rules read its subtotal by
+    point_names: Mapping[str, str]  # indicator → the name rules read its points by
+    tier_of: Callable[[Fraction], str | None]  # the tier a score alone gives
     scorers: Mapping[str, Scorer]  # indicator → its compiled scorer
 
 
@@ -112,32 +117,25 @@ class Run:
         missing: list[MissingInput] = []
         pending = False
         excluded = ZERO
+        texts: dict[str, str] = {}  # each indicator's points as its events show them
+        complete = not unknown1 and c.all_inputs <= facts.keys()  # the common case
+        exact = "≈" not in "".join(shown.values())  # texts tell every value apart
         for ind in rs.indicators:
-            absent = [f for f in c.inputs[ind.id] if f not in facts]
-            undetermined = sorted(c.rules_of[ind.id] & unknown1) if unknown1 else ()
-            if absent or undetermined:
-                policy = ind.missing or rs.scheme.missing
-                for name in absent or undetermined:
-                    missing.append(MissingInput(ind.id, name, policy))
-                self.event(
-                    "missing",
-                    ind.id,
-                    ind.loc,
-                    [(n, "missing") for n in absent],
-                    policy,
-                    _MISSING_NOTE[policy],
-                )
-                if policy == "zero":
-                    pts[ind.id] = ZERO
-                elif policy == "rescale":
-                    pts[ind.id] = None
-                    excluded += ZERO if ind.bonus else ind.max
-                else:
-                    pts[ind.id] = None
-                    pending = True
-                continue
             names = c.inputs[ind.id]
-            key = (ind.id, tuple([facts[n] for n in names]), fired1 & c.rules_of[ind.id])
+            if not complete:
+                absent = [f for f in names if f not in facts]
+                undetermined = sorted(c.rules_of[ind.id] & unknown1) if unknown1 else ()
+                if absent or undetermined:
+                    got, pending, excluded = self._missing(
+                        ind, absent, undetermined, pending, excluded, missing
+                    )
+                    pts[ind.id] = got
+                    texts[ind.id] = "excluded" if got is None else fmt(got)
+                    continue
+            # an indicator's result is a function of its inputs' values and of its conditions
+            # that held; a fact's text identifies its value unless it is an approximation (≈)
+            seen = tuple([shown[n] for n in names]) if exact else tuple([facts[n] for n in names])
+            key = (ind.id, seen, fired1 & c.rules_of[ind.id])
             scored = memo.get(key)
             if scored is None:
                 scored = c.scorers[ind.id](facts, shown, fired1)
@@ -146,25 +144,27 @@ class Run:
                         memo.clear()
                     memo[key] = scored
             pts[ind.id] = scored[0]
+            texts[ind.id] = scored[1][-1].result
             self.trace.extend(scored[1])
         dims: dict[str, Fraction] = {}
         for dim in rs.dimensions:
-            dims[dim.id] = _score.exact_sum([pts[i] for i in c.dims[dim.id]])
-            self.event(
-                "dimension",
-                dim.id,
-                dim.loc,
-                [
-                    (i, fmt(pts[i]) if pts[i] is not None else "excluded")
-                    for i in self.e._c.dims[dim.id]
-                ],
-                fmt(dims[dim.id]),
-                f"max {fmt(dim.max)}",
+            members = c.dims[dim.id]
+            dims[dim.id] = got = _score.exact_sum([pts[i] for i in members])
+            self.trace.append(
+                TraceEvent(
+                    "dimension",
+                    dim.id,
+                    dim.loc,
+                    tuple([(i, texts[i]) for i in members]),
+                    fmt(got),
+                    c.dim_notes[dim.id],
+                )
             )
         score = raw = score_tier = None
         if not pending:
-            base = _score.exact_sum([p for i, p in pts.items() if i not in c.bonus])
-            bonus = _score.exact_sum([p for i, p in pts.items() if i in c.bonus])
+            # every indicator not a bonus is in exactly one dimension (the check makes sure)
+            base = _score.exact_sum(dims.values())
+            bonus = _score.exact_sum([pts[i] for i in c.bonus]) if c.bonus else ZERO
             total = rs.scheme.total
             if excluded >= total:
                 pending = True
@@ -191,7 +191,7 @@ class Run:
                         fmt(score),
                         f"{r.digits} decimals, {r.mode}",
                     )
-                score_tier = _score.tier_of(score, rs.tiers, rs.below_lowest)
+                score_tier = c.tier_of(score)
                 tier_loc = c.tier_locs.get(score_tier or "", rs.scheme.loc)
                 self.event(
                     "tier",
@@ -204,8 +204,11 @@ class Run:
         values: dict[str, model.FactValue] = dict(facts)
         if score is not None:
             values["score"] = score
-            values.update({f"dimension.{k}": v for k, v in dims.items()})
-            values.update({f"points.{k}": v for k, v in pts.items() if v is not None})
+            for k, v in dims.items():
+                values[c.dim_names[k]] = v
+            for k, p in pts.items():
+                if p is not None:
+                    values[c.point_names[k]] = p
         fired2, unknown2 = self.e._match(2, values)
         fired2, unknown2 = fired2 | fired1, unknown2 | unknown1  # vetoes and flags of stage 1
         vetoes, tier, status = self._vetoes(fired2, unknown2, score_tier, pending, values)
@@ -254,6 +257,34 @@ class Run:
             county=self.org.county,
             township=self.org.township,
         )
+
+    def _missing(
+        self,
+        ind: model.Indicator,
+        absent: list[str],
+        undetermined: Iterable[str],
+        pending: bool,
+        excluded: Fraction,
+        missing: list[MissingInput],
+    ) -> tuple[Fraction | None, bool, Fraction]:
+        """Apply the missing-data policy to ``ind``: its points (None: left out or pending),
+        and the updated pending flag and excluded maximum."""
+        policy = ind.missing or self.rs.scheme.missing
+        for name in absent or undetermined:
+            missing.append(MissingInput(ind.id, name, policy))
+        self.event(
+            "missing",
+            ind.id,
+            ind.loc,
+            [(n, "missing") for n in absent],
+            policy,
+            _MISSING_NOTE[policy],
+        )
+        if policy == "zero":
+            return ZERO, pending, excluded
+        if policy == "rescale":
+            return None, pending, excluded + (ZERO if ind.bonus else ind.max)
+        return None, True, excluded
 
     def _inputs(self, rule: str, values: Mapping[str, model.FactValue]) -> list[tuple[str, str]]:
         shown = self.shown

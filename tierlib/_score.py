@@ -5,13 +5,12 @@ each indicator reads. Indicators themselves are scored by :mod:`tierlib._scorers
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
 from tierlib import model
 from tierlib._ast import Expr, refs
 
-Step = tuple[str, tuple[tuple[str, str], ...], str, str]  # (id, inputs, result, note)
 ZERO = Fraction(0)
 
 
@@ -78,9 +77,50 @@ def round_score(x: Fraction, rounding: model.Rounding) -> Fraction:
     return Fraction(sign * k, scale)
 
 
+class IntRange:
+    """A :class:`~tierlib.model.Bound` with its ends as integers, for fast ``contains`` (the same answers)."""
+
+    __slots__ = ("hi", "lo")
+
+    def __init__(self, bound: model.Bound) -> None:
+        lo, hi = bound.lower, bound.upper
+        self.lo = None if lo is None else (lo[0].numerator, lo[0].denominator, lo[1])
+        self.hi = None if hi is None else (hi[0].numerator, hi[0].denominator, hi[1])
+
+    def contains(self, x: Fraction) -> bool:
+        n, d = x.numerator, x.denominator
+        if self.lo is not None:
+            a, b, included = self.lo
+            left, right = n * b, a * d  # x ? a/b, denominators positive
+            if left < right or (left == right and not included):
+                return False
+        if self.hi is not None:
+            a, b, included = self.hi
+            left, right = n * b, a * d
+            if left > right or (left == right and not included):
+                return False
+        return True
+
+
 def tier_of(score: Fraction, tiers: Sequence[model.Tier], below: model.BelowLowest) -> str | None:
     """The first tier whose minimum the score reaches; below them all: lowest tier or None."""
     for tier in tiers:
         if tier.range.lower is None or tier.range.contains(score):
             return tier.id
     return tiers[-1].id if below == "lowest" else None
+
+
+def compile_tier_of(
+    tiers: Sequence[model.Tier], below: model.BelowLowest
+) -> Callable[[Fraction], str | None]:
+    """:func:`tier_of` for these tiers, with their bounds as integers."""
+    ranges = [(t.id, None if t.range.lower is None else IntRange(t.range)) for t in tiers]
+    fallback = tiers[-1].id if below == "lowest" else None
+
+    def tier_of(score: Fraction) -> str | None:
+        for tier, bound in ranges:
+            if bound is None or bound.contains(score):
+                return tier
+        return fallback
+
+    return tier_of

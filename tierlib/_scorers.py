@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from tierlib import model
 from tierlib._ast import refs
-from tierlib._score import exact_sum
+from tierlib._score import IntRange, exact_sum
 from tierlib.decision import TraceEvent, fmt
 from tierlib.errors import Location
 
@@ -147,7 +147,7 @@ def _bands(
             band,
             band.id or str(j),
             f"{ind.id}/{band.id or j}" if band.when is not None else None,
-            None if band.range.unbounded else _Range(band.range),
+            None if band.range.unbounded else IntRange(band.range),
             loc(band.id or str(j)),
             j + 1,
         )
@@ -183,31 +183,6 @@ def _bands(
         return finish(best, shown, events)
 
     return bands
-
-
-class _Range:
-    """A :class:`~tierlib.model.Bound` with its ends as integers, for fast ``contains``."""
-
-    __slots__ = ("hi", "lo")
-
-    def __init__(self, bound: model.Bound) -> None:
-        lo, hi = bound.lower, bound.upper
-        self.lo = None if lo is None else (lo[0].numerator, lo[0].denominator, lo[1])
-        self.hi = None if hi is None else (hi[0].numerator, hi[0].denominator, hi[1])
-
-    def contains(self, x: Fraction) -> bool:
-        n, d = x.numerator, x.denominator
-        if self.lo is not None:
-            a, b, included = self.lo
-            left, right = n * b, a * d  # x ? a/b, denominators positive
-            if left < right or (left == right and not included):
-                return False
-        if self.hi is not None:
-            a, b, included = self.hi
-            left, right = n * b, a * d
-            if left > right or (left == right and not included):
-                return False
-        return True
 
 
 def band_points(band: model.Band, x: Fraction) -> Fraction:

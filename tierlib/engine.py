@@ -103,6 +103,11 @@ class Engine:
             scorers={
                 ind.id: compile_scorer(ind, inputs[ind.id], step_locs) for ind in ruleset.indicators
             },
+            all_inputs=frozenset(n for names in inputs.values() for n in names),
+            dim_notes={d.id: f"max {fmt(d.max)}" for d in ruleset.dimensions},
+            dim_names={d.id: f"dimension.{d.id}" for d in ruleset.dimensions},
+            point_names={i.id: f"points.{i.id}" for i in ruleset.indicators},
+            tier_of=_score.compile_tier_of(ruleset.tiers, ruleset.below_lowest),
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
                 + [
