@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tierlib import _score, model
 from tierlib._ast import refs
 from tierlib._check import conditions, symbols
-from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, facts_digest
+from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, facts_digest
 from tierlib._durable import Matcher
 from tierlib._facts import validate
 from tierlib._load import canonical
@@ -108,6 +108,7 @@ class Engine:
             dim_names={d.id: f"dimension.{d.id}" for d in ruleset.dimensions},
             point_names={i.id: f"points.{i.id}" for i in ruleset.indicators},
             tier_of=_score.compile_tier_of(ruleset.tiers, ruleset.below_lowest),
+            fact_keys=fact_keys(ruleset.facts),
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
                 + [
