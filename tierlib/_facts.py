@@ -163,3 +163,62 @@ def _coerce(value: Any, spec: model.FactSpec) -> model.FactValue:
     if spec.maximum is not None and x > spec.maximum:
         raise _RangeError(f"{fmt_fraction(x)} is above the maximum {fmt_fraction(spec.maximum)}")
     return x
+
+
+_NEW, _ABSENT = object(), object()
+
+
+class Remembered:
+    """:func:`validate` plus the engine's own bounds, remembering each value that passed.
+
+    Checking a fact's value is a pure function of its name and the value (its class
+    included: ``1``, ``True`` and ``1.0`` stay apart), so up to ``memo_size`` checked values are
+    kept. :meth:`quick` returns the typed facts when every value passes, and None as soon as
+    one does not — the caller then runs the full check, which lists every problem.
+    """
+
+    def __init__(
+        self,
+        specs: Mapping[str, model.FactSpec],
+        bounded: Mapping[str, Fraction],
+        counts: frozenset[str],
+        memo_size: int,
+    ) -> None:
+        self.specs, self.bounded, self.counts, self.memo_size = specs, bounded, counts, memo_size
+        self.memo: dict[tuple[str, type, Any], Any] = {}
+
+    def quick(self, raw: Mapping[str, Any]) -> dict[str, model.FactValue] | None:
+        out: dict[str, model.FactValue] = {}
+        memo = self.memo
+        for name, value in raw.items():
+            try:
+                key = (name, value.__class__, value)
+                got = memo.get(key, _NEW)
+            except TypeError:  # an unhashable value: the full check reports it
+                return None
+            if got is _NEW:
+                got = self._one(name, value)
+                if got is None:
+                    return None
+                if len(memo) >= self.memo_size:  # bounded: start over rather than grow
+                    memo.clear()
+                memo[key] = got
+            if got is not _ABSENT:
+                out[name] = got
+        return out
+
+    def _one(self, name: Any, value: Any) -> Any:
+        """The typed value, ``_ABSENT`` for a missing one, or None when it has a problem."""
+        if not isinstance(name, str) or name not in self.specs:
+            return None
+        typed, problems = validate("", {name: value}, self.specs, Location(""))
+        if problems:
+            return None
+        if name not in typed:
+            return _ABSENT
+        x = typed[name]
+        if isinstance(x, Fraction):
+            limit = self.bounded.get(name)
+            if (limit is not None and not 0 <= x <= limit) or (name in self.counts and x < 0):
+                return None
+        return x
