@@ -81,27 +81,12 @@ class TestScoringMemo:
         assert got == fresh
         assert got[0] != got[1]
 
-    def test_a_remembered_fact_value_never_excuses_a_bad_one(self, default):
-        """Checked values are remembered by name, class and value: after 1 and 1.0 passed for
-        a count, True, NaN, -1 and a list are still refused with the full check's problems."""
-        ruleset, _ = default
-        good = [1, 1.0, Fraction(1), "1"]
-        bad = [True, float("nan"), -1, [1], "一"]
-        with Engine(ruleset) as warm, Engine(ruleset, memo_size=0) as bare:
-            for value in good + bad + good:
-                org = good_village(superstition_incidents=value)
-                assert _outcomes(warm, [org]) == _outcomes(bare, [org])
-            for value in bad:
-                with pytest.raises(FactError):
-                    warm.evaluate(good_village(superstition_incidents=value))
-
     def test_memo_size_zero_remembers_nothing(self, default):
         ruleset, _ = default
         with Engine(ruleset, memo_size=0) as engine:
             for k in range(5):
                 engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
             assert not engine._scored
-            assert engine._remembered is None
             assert engine._stage1._memo is None
             assert engine._stage2._memo is None
             assert not engine._explainer._static.memo_size

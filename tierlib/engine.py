@@ -23,7 +23,7 @@ from tierlib._ast import refs
 from tierlib._check import conditions, symbols
 from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, facts_digest
 from tierlib._durable import Matcher
-from tierlib._facts import Remembered, validate
+from tierlib._facts import validate
 from tierlib._load import canonical
 from tierlib._scorers import compile_scorer
 from tierlib.decision import Decision, fmt
@@ -120,12 +120,6 @@ class Engine:
             ),
         )
 
-        self._remembered = (
-            Remembered(ruleset.facts, self._c.bounded, self._c.counts, memo_size)
-            if memo_size
-            else None
-        )
-
     @classmethod
     def from_file(cls, path: str, *, memo_size: int = MEMO_SIZE) -> Engine:
         """Load, check and compile the rule file at ``path``."""
@@ -157,13 +151,9 @@ class Engine:
         """The organization's facts checked and typed; raises FactError listing every problem.
 
         ``where`` locates the organization in its data file (e.g. ``county.csv:17``)."""
-        types = self.ruleset.scheme.org_types
-        if self._remembered is not None and (not types or org.type in types):
-            quick = self._remembered.quick(org.facts)
-            if quick is not None:
-                return quick
         where = where or Location(f"org {org.id}")
         problems: list[Problem] = []
+        types = self.ruleset.scheme.org_types
         if types and org.type not in types:
             problems.append(
                 Problem(
