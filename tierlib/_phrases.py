@@ -108,10 +108,11 @@ def t(key: str, **args: Text | str) -> Text:
     if not args and key in FIXED:
         return FIXED[key]
     zh, en = PHRASES[key]
-    return Text(
-        zh.format(**{k: v.zh if isinstance(v, Text) else v for k, v in args.items()}),
-        en.format(**{k: v.en if isinstance(v, Text) else v for k, v in args.items()}),
-    )
+    in_en = args.copy()
+    for k, v in in_en.items():
+        if isinstance(v, Text):
+            args[k], in_en[k] = v.zh, v.en
+    return Text(zh.format_map(args), en.format_map(in_en))
 
 
 def join(texts: Sequence[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:

@@ -1,0 +1,405 @@
+"""The parts of an explanation, built from trace events and remembered by small keys.
+
+:class:`Static` holds what the explanations under one rule set share: look-ups, the phrases of
+its tiers, facts, indicators, dimensions, vetoes and flags (built once), and the memos.
+
+Every memo is a dict bounded by ``memo_size`` (full: it starts over; 0: it remembers nothing)
+whose key holds every value its part is built from, so a remembered part equals a freshly built
+one. Filling one twice from two threads stores equal values; no memo is ever iterated.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, TypeVar
+
+from tierlib import model
+from tierlib._explanation import Fact, IndicatorLine, Line, NextTier, Reason, Step
+from tierlib._phrases import PHRASES, Text, bound_text, join, label, range_text, t
+from tierlib.decision import Decision, TraceEvent, fmt
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_SCORING = frozenset(("score", "round", "tier"))
+
+
+class Static:
+    """What explanations under one rule set share: look-ups, phrases built once, memos."""
+
+    def __init__(self, rs: model.RuleSet, memo_size: int) -> None:
+        self.rs, self.memo_size = rs, memo_size
+        self.tiers = {x.id: x for x in rs.tiers}
+        self.index = {x.id: k for k, x in enumerate(rs.tiers)}
+        self.inds = {x.id: x for x in rs.indicators}
+        self.dims = {x.id: x for x in rs.dimensions}
+        self.vetoes = {x.id: x for x in rs.vetoes}
+        self.tier_texts = {x.id: label(x.label) for x in rs.tiers}
+        self.rules = {x.id: self._rules(x.id) for x in rs.tiers}
+        # the label and unit of a fact name: declared facts first, then score, points., dimension.
+        names: dict[str, tuple[Text, str]] = {"score": (t("score"), "")}
+        for ind in rs.indicators:
+            names["points." + ind.id] = (t("points", x=label(self.inds[ind.id].label)), "")
+        for x in rs.dimensions:
+            names["dimension." + x.id] = (t("subtotal", x=label(self.dims[x.id].label)), "")
+        for name, spec in rs.facts.items():
+            names[name] = (label(spec.label) if spec.label else Text(name, name), spec.unit or "")
+        self.fact_labels = names
+        # per indicator (by position): its items by id, and the parts of its line
+        self.items = [
+            {i.id: i for i in (ind.checklist or ()) + (ind.deductions or ())}
+            for ind in rs.indicators
+        ]
+        self.heads: list[tuple[Text, Text, Text, str, str]] = []
+        for ind in rs.indicators:
+            dim = self.dims.get(ind.dimension or "")
+            m = ind.method
+            self.heads.append(
+                (
+                    label(ind.label),
+                    label(dim.label) if dim is not None else t("bonus"),
+                    t(m) if m in PHRASES else Text(m, m),
+                    fmt(ind.max),
+                    ind.source or "",
+                )
+            )
+        self.dim_heads = {x.id: (label(x.label), fmt(x.max)) for x in self.dims.values()}
+        self.flag_heads: dict[str, tuple[Text, Text | None]] = {}
+        for f in rs.flags:
+            if f.id not in self.flag_heads:  # the first flag of an id, as rs.flags is searched
+                e = f.escalate
+                esc = None if e is None else t("escalate", n=str(e.after), x=label(e.action))
+                self.flag_heads[f.id] = (label(f.label), esc)
+        self.veto_labels = {v.id: label(v.reason) for v in self.vetoes.values()}
+        self.quoted = {v: t("quoted", x=x) for v, x in self.veto_labels.items()}
+        # the better tier a score of each tier could reach next: (tier, its index, label)
+        self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
+        self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier
+        # memos (see the module's docstring)
+        self.lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
+        self.steps: dict[tuple[Any, ...], Step] = {}
+        self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text]] = {}
+        self.fact_memo: dict[tuple[str, str], Fact] = {}
+        self.fact_tuples: dict[tuple[tuple[str, str], ...], tuple[Fact, ...]] = {}
+        self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
+        self.score_lines: dict[tuple[Any, ...], tuple[Line, ...]] = {}
+        self.flag_lines: dict[tuple[Any, ...], Line] = {}
+        self.reasons: dict[tuple[Any, ...], Reason] = {}
+        self.headlines: dict[tuple[Any, ...], Text] = {}
+        self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
+
+    def keep(self, memo: dict[_K, _V], key: _K, value: _V) -> _V:
+        """``value``, remembered under ``key`` in ``memo`` if memos are on (bounded)."""
+        if self.memo_size:
+            if len(memo) >= self.memo_size:  # bounded: start over rather than grow
+                memo.clear()
+            memo[key] = value
+        return value
+
+    def tier(self, tier_id: str | None) -> Text:
+        got = self.tier_texts.get(tier_id or "")
+        if got is not None:
+            return got
+        return t("unrated") if tier_id is None else Text(tier_id, tier_id)
+
+    def fact_label(self, name: str) -> Text:
+        got = self.fact_labels.get(name)
+        return got[0] if got is not None else Text(name, name)
+
+    def fact(self, pair: tuple[str, str]) -> Fact:
+        got = self.fact_memo.get(pair)
+        if got is None:
+            name, value = pair
+            lab, unit = self.fact_labels.get(name) or (Text(name, name), "")
+            got = self.keep(self.fact_memo, pair, Fact(name, lab, value, unit))
+        return got
+
+    def facts(self, inputs: tuple[tuple[str, str], ...]) -> tuple[Fact, ...]:
+        got = self.fact_tuples.get(inputs)
+        if got is None:
+            got = self.keep(self.fact_tuples, inputs, tuple([self.fact(p) for p in inputs]))
+        return got
+
+    def veto_label(self, veto_id: str) -> Text:
+        got = self.veto_labels.get(veto_id)
+        return got if got is not None else Text(veto_id, veto_id)
+
+    def effect_tier(self, ev: TraceEvent) -> tuple[str, str | None]:
+        v = self.vetoes.get(ev.id)
+        if v is None:
+            effect, _, tier = ev.result.partition(" ")
+            return effect, tier or None
+        return v.effect, (v.tier or self.rs.tiers[-1].id) if v.effect == "force" else v.tier
+
+    def below(self, tier: str | None) -> str | None:
+        tiers = self.rs.tiers
+        k = self.index.get(tier or "", len(tiers)) + 1
+        return tiers[k].id if k < len(tiers) else None
+
+    def _target(self, end: int) -> tuple[model.Tier, int, Text] | None:
+        """The next better tier (its index and label) than the first ``end`` tiers' last."""
+        better = [x for x in self.rs.tiers[:end] if x.range.lower is not None]
+        if not better:
+            return None
+        return better[-1], self.index[better[-1].id], label(better[-1].label)
+
+    def quote(self, veto_id: str) -> Text:
+        got = self.quoted.get(veto_id)
+        return got if got is not None else t("quoted", x=Text(veto_id, veto_id))
+
+    def _rules(self, tier_id: str) -> Text:
+        """The bound of ``tier_id`` and of the tier just above it, in the policy's words."""
+        tiers = self.rs.tiers
+        k, out = self.index[tier_id], []
+        for x in tiers[max(k - 1, 0) : k + 1]:
+            if x.range.lower is not None:
+                b = bound_text("at_least" if x.range.lower[1] else "above", x.range.lower[0])
+            elif k > 0 and (up := tiers[k - 1].range.lower) is not None:
+                b = bound_text("below" if up[1] else "at_most", up[0])
+            else:
+                continue
+            out.append(t("rule", b=b, t=label(x.label)))
+        return join(out, "，", "; ")
+
+
+class Ctx:
+    """One decision's trace, indexed by kind in one pass."""
+
+    __slots__ = ("d", "dims", "first", "flags", "missing", "s", "scoring", "steps", "vetoes")
+
+    def __init__(self, d: Decision, static: Static) -> None:
+        self.d, self.s = d, static
+        first: dict[str, TraceEvent] = {}  # an indicator's first indicator or missing event
+        steps: dict[str, list[TraceEvent]] = {}  # item events by parent indicator
+        dims: list[TraceEvent] = []
+        scoring: list[TraceEvent] = []  # score, round and tier events in trace order
+        vetoes: list[TraceEvent] = []
+        flags: list[TraceEvent] = []
+        missing: list[TraceEvent] = []
+        for e in d.trace:
+            kind = e.kind
+            if kind == "item":
+                got = steps.get(e.parent)
+                if got is None:
+                    steps[e.parent] = [e]
+                else:
+                    got.append(e)
+            elif kind == "indicator":
+                if e.id not in first:
+                    first[e.id] = e
+            elif kind == "dimension":
+                dims.append(e)
+            elif kind in _SCORING:
+                scoring.append(e)
+            elif kind == "veto":
+                vetoes.append(e)
+            elif kind == "flag":
+                flags.append(e)
+            elif kind == "missing":
+                if e.id not in first:
+                    first[e.id] = e
+                missing.append(e)
+        self.first, self.steps, self.dims, self.scoring = first, steps, dims, scoring
+        self.vetoes, self.flags, self.missing = vetoes, flags, missing
+
+    def missing_facts(self, ev: TraceEvent) -> tuple[str, ...]:
+        names = tuple(n for n, v in ev.inputs if v == "missing")
+        return names or tuple(m.fact for m in self.d.missing if m.indicator == ev.id)
+
+
+# ---------------------------------------------------------------- indicators
+
+
+def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
+    """The line of every indicator: a function of its trace events, remembered by their identity.
+
+    An engine hands out the same event objects whenever an indicator's inputs repeat, so the
+    line is built once for them. The memo keeps the events alive, so their ids stay theirs.
+    """
+    s, first, steps = c.s, c.first, c.steps
+    memo, out = s.lines, []
+    for k, ind in enumerate(s.rs.indicators):
+        ev = first.get(ind.id)
+        evs = steps.get(ind.id)
+        key: tuple[Any, ...] = (k, id(ev), *map(id, evs)) if evs else (k, id(ev))
+        parent = ev  # the first indicator event, whose inputs an all-or-nothing step shows
+        if ev is not None and ev.kind == "missing":  # its line also names the decision's gaps
+            parent = next((e for e in c.d.trace if e.kind == "indicator" and e.id == ind.id), None)
+            key += (id(parent), *c.missing_facts(ev))
+        hit = memo.get(key)
+        if hit is None:
+            line = _indicator_line(c, k, ind, ev, evs or (), parent)
+            hit = s.keep(memo, key, ((ev, parent, *(evs or ())), line))
+        out.append(hit[1])
+    return tuple(out)
+
+
+def _indicator_line(
+    c: Ctx,
+    k: int,
+    ind: model.Indicator,
+    ev: TraceEvent | None,
+    evs: list[TraceEvent] | tuple[()],
+    parent: TraceEvent | None,
+) -> IndicatorLine:
+    s = c.s
+    label_, dim_label, method, max_, source = s.heads[k]
+    steps = tuple(_step(s, k, ind, e, parent) for e in evs)
+    points, missing, policy, facts = None, None, "", s.facts(ev.inputs if ev else ())
+    if ev is not None and ev.kind == "missing":
+        names = c.missing_facts(ev)
+        pol = t("policy." + ev.result) if f"policy.{ev.result}" in PHRASES else t("missing")
+        missing = t("needs", x=pol, f=join([s.fact_label(n) for n in names]))
+        points, policy = ("0" if ev.result == "zero" else None), ev.result
+        facts = s.facts(tuple((n, "missing") for n in names))
+    elif ev is not None:
+        points = ev.result
+    at = str(ind.loc if ev is None else ev.loc)
+    return IndicatorLine(
+        ind.id, label_, dim_label, points, max_, method, facts, steps, missing, at, policy,
+        ind.bonus, source,
+    )  # fmt: skip
+
+
+def _step(
+    s: Static, k: int, ind: model.Indicator, ev: TraceEvent, parent: TraceEvent | None
+) -> Step:
+    """One step, remembered by the values it shows (and the indicator's inputs it borrows)."""
+    aon = ind.all_or_nothing is not None and ev.id not in s.items[k]
+    borrowed = (parent.inputs if parent is not None else ()) if aon and not ev.inputs else None
+    loc = ev.loc
+    key = (k, ev.id, ev.note, ev.result, ev.inputs, loc.file, loc.line, loc.col, aon, borrowed)
+    got = s.steps.get(key)
+    if got is not None:
+        return got
+    met = ev.note == "met" or ev.result == "met"
+    tk = (k, ev.id, ev.note, met)
+    texts = s.step_texts.get(tk)
+    if texts is None:
+        texts = s.keep(s.step_texts, tk, _step_text(s, k, ind, ev, met))
+    pts, inputs = ev.result, ev.inputs
+    if aon:
+        pts = fmt(ind.max) if met else "0"
+        inputs = inputs or borrowed or ()
+    step = Step(ev.id, texts[0], pts, texts[1], s.facts(inputs), str(loc))
+    return s.keep(s.steps, key, step)
+
+
+def _step_text(
+    s: Static, k: int, ind: model.Indicator, ev: TraceEvent, met: bool
+) -> tuple[Text, Text]:
+    """The label and the how of a step: the same for every decision with this key."""
+    lab, how = Text(ev.id, ev.id), Text(ev.note, ev.note)
+    items = s.items[k]
+    if ev.id in items:
+        item = items[ev.id]
+        lab = label(item.label) if item.label else s.fact_label(item.id)
+        if item.per is not None:
+            how = t("each", p=fmt(item.points))
+        elif ind.deductions is not None:
+            how = t("deducted" if met else "not deducted")
+        else:
+            how = t("met" if met else "not met")
+    elif ind.bands is not None:
+        unit = s.rs.facts[ind.bands.fact].unit or ""
+        bands = ind.bands.bands
+        band = next((b for j, b in enumerate(bands) if (b.id or str(j)) == ev.id), None)
+        if band is None:
+            lab, how = t("otherwise"), t("no band")
+        else:
+            lab = range_text(band.range, unit) if band.range != model.Bound() else lab
+            how = t("by condition" if "by condition" in ev.note else "in range")
+    elif ind.linear is not None:
+        x = ind.linear
+        lab, how = s.fact_label(x.fact), t("line", lo=fmt(x.floor), hi=fmt(x.target))
+    elif ind.per_unit is not None:
+        lab = s.fact_label(ind.per_unit.fact)
+        how = t("each.max", p=fmt(ind.per_unit.points), m=fmt(ind.max))
+    elif ind.assessed is not None:
+        lab, how = s.fact_label(ind.assessed.fact), t("assessed")
+    elif ind.all_or_nothing is not None:
+        lab, how = label(ind.label), t("met" if met else "not met")
+    return lab, how
+
+
+# ---------------------------------------------------------------- dimensions, score, flags
+
+
+def dimension_lines(c: Ctx) -> tuple[Line, ...]:
+    """A subtotal's line: a function of its event's id, result and location."""
+    s = c.s
+    memo, out = s.dim_lines, []
+    for ev in c.dims:
+        loc = ev.loc
+        key = (ev.id, ev.result, loc.file, loc.line, loc.col)
+        line = memo.get(key)
+        if line is None:
+            head = s.dim_heads.get(ev.id)
+            lab, max_ = head if head is not None else (Text(ev.id, ev.id), "")
+            line = s.keep(memo, key, Line("dimension", ev.id, lab, ev.result, str(loc), max_))
+        out.append(line)
+    return tuple(out)
+
+
+def score_lines(c: Ctx) -> tuple[Line, ...]:
+    """The lines of the score, rescaling, rounding and banding, each remembered by the values of
+    its event that it shows (a score event's also by the indicators the decision left out)."""
+    s = c.s
+    memo = s.score_lines
+    out: list[Line] = []
+    rescaled = tuple(e.id for e in c.missing if e.result == "rescale")
+    for ev in c.scoring:
+        loc, kind = ev.loc, ev.kind
+        key: tuple[Any, ...] = (kind, ev.id, ev.result, loc.file, loc.line, loc.col)
+        if kind == "score":
+            key += (ev.inputs, *rescaled)
+        elif kind == "round":
+            key += (ev.inputs,)  # a tier line shows no input
+        lines = memo.get(key)
+        if lines is None:
+            lines = s.keep(memo, key, _score_event(s, ev, rescaled))
+        out += lines
+    return tuple(out)
+
+
+def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[Line, ...]:
+    rs = s.rs
+    if ev.kind == "score":
+        at, got = str(ev.loc), dict(ev.inputs)
+        base = got.get("indicators", "0")
+        out = [Line("raw", ev.id, t("raw", b=base, x=got.get("bonus", "0")), ev.result, at)]
+        left_out = [s.inds[i] for i in rescaled if i in s.inds and not s.inds[i].bonus]
+        if left_out:
+            total = rs.scheme.total
+            k = f"{fmt(total)}/{fmt(total - sum((i.max for i in left_out), Fraction(0)))}"
+            names = join([label(i.label) for i in left_out])
+            text = t("rescale", x=names, k=k, b=base, s=ev.result)
+            out.append(Line("rescale", ev.id, text, ev.result, at))
+        return tuple(out)
+    if ev.kind == "round":
+        r = rs.scheme.rounding
+        if r is None:
+            return ()
+        raw = dict(ev.inputs).get("raw", "")
+        text = t("round", d=str(r.digits), m=t(r.mode), b=raw, s=ev.result)
+        return (Line("round", ev.id, text, ev.result, str(ev.loc)),)
+    tier_id = ev.result if ev.result in s.tiers else None
+    rule = s.rules[tier_id] if tier_id else Text("", "")
+    text = t("by score", t=s.tier(tier_id), rule=rule) if tier_id else t("by score.none")
+    return (Line("tier", ev.id, text, ev.result, str(ev.loc)),)
+
+
+def flag_lines(c: Ctx) -> tuple[Line, ...]:
+    """A flag's line: a function of its event's id, result, inputs and location."""
+    s = c.s
+    memo, out = s.flag_lines, []
+    for ev in c.flags:
+        loc = ev.loc
+        key = (ev.id, ev.result, ev.inputs, loc.file, loc.line, loc.col)
+        line = memo.get(key)
+        if line is None:
+            head = s.flag_heads.get(ev.id)
+            lab, esc = head if head is not None else (Text(ev.id, ev.id), None)
+            facts = s.facts(ev.inputs)
+            line = s.keep(memo, key, Line("flag", ev.id, lab, ev.result, str(loc), "", facts, esc))
+        out.append(line)
+    return tuple(out)
