@@ -23,6 +23,39 @@ _V = TypeVar("_V")
 _SCORING = frozenset(("score", "round", "tier"))
 
 
+def remember(memo: dict[_K, _V], size: int, key: _K, value: _V) -> _V:
+    """``value``, remembered under ``key`` if ``size`` (at most ``size`` entries: when full, the
+    memo starts over rather than grow)."""
+    if size:
+        if len(memo) >= size:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
+class Facts(dict[tuple[tuple[str, str], ...], tuple[Fact, ...]]):
+    """``facts[inputs]``: the facts of an event's inputs, remembered by the inputs and by each
+    (name, value) pair; a fact's label and unit are its name's (``labels``)."""
+
+    __slots__ = ("labels", "pairs", "size")
+
+    def __init__(self, labels: dict[str, tuple[Text, str]], size: int) -> None:
+        super().__init__()
+        self.labels, self.size = labels, size
+        self.pairs: dict[tuple[str, str], Fact] = {}
+
+    def __missing__(self, inputs: tuple[tuple[str, str], ...]) -> tuple[Fact, ...]:
+        pairs, out = self.pairs, []
+        for pair in inputs:
+            got = pairs.get(pair)
+            if got is None:
+                name, value = pair
+                lab, unit = self.labels.get(name) or (Text(name, name), "")
+                got = remember(pairs, self.size, pair, Fact(name, lab, value, unit))
+            out.append(got)
+        return remember(self, self.size, inputs, tuple(out))
+
+
 class Static:
     """What explanations under one rule set share: look-ups, phrases built once, memos."""
 
@@ -70,16 +103,20 @@ class Static:
                 esc = None if e is None else t("escalate", n=str(e.after), x=label(e.action))
                 self.flag_heads[f.id] = (label(f.label), esc)
         self.veto_labels = {v.id: label(v.reason) for v in self.vetoes.values()}
+        self.effects = {
+            v.id: (v.effect, (v.tier or rs.tiers[-1].id) if v.effect == "force" else v.tier)
+            for v in self.vetoes.values()
+        }
         self.quoted = {v: t("quoted", x=x) for v, x in self.veto_labels.items()}
         # the better tier a score of each tier could reach next: (tier, its index, label)
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
         self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier
         # memos (see the module's docstring)
-        self.lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
+        self.lines: dict[int, tuple[TraceEvent, int, list[TraceEvent] | None, IndicatorLine]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
         self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text]] = {}
-        self.fact_memo: dict[tuple[str, str], Fact] = {}
-        self.fact_tuples: dict[tuple[tuple[str, str], ...], tuple[Fact, ...]] = {}
+        self.facts = Facts(self.fact_labels, memo_size)
+        self.other_lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
         self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
         self.score_lines: dict[tuple[Any, ...], tuple[Line, ...]] = {}
         self.flag_lines: dict[tuple[Any, ...], Line] = {}
@@ -89,11 +126,7 @@ class Static:
 
     def keep(self, memo: dict[_K, _V], key: _K, value: _V) -> _V:
         """``value``, remembered under ``key`` in ``memo`` if memos are on (bounded)."""
-        if self.memo_size:
-            if len(memo) >= self.memo_size:  # bounded: start over rather than grow
-                memo.clear()
-            memo[key] = value
-        return value
+        return remember(memo, self.memo_size, key, value)
 
     def tier(self, tier_id: str | None) -> Text:
         got = self.tier_texts.get(tier_id or "")
@@ -105,30 +138,16 @@ class Static:
         got = self.fact_labels.get(name)
         return got[0] if got is not None else Text(name, name)
 
-    def fact(self, pair: tuple[str, str]) -> Fact:
-        got = self.fact_memo.get(pair)
-        if got is None:
-            name, value = pair
-            lab, unit = self.fact_labels.get(name) or (Text(name, name), "")
-            got = self.keep(self.fact_memo, pair, Fact(name, lab, value, unit))
-        return got
-
-    def facts(self, inputs: tuple[tuple[str, str], ...]) -> tuple[Fact, ...]:
-        got = self.fact_tuples.get(inputs)
-        if got is None:
-            got = self.keep(self.fact_tuples, inputs, tuple([self.fact(p) for p in inputs]))
-        return got
-
     def veto_label(self, veto_id: str) -> Text:
         got = self.veto_labels.get(veto_id)
         return got if got is not None else Text(veto_id, veto_id)
 
     def effect_tier(self, ev: TraceEvent) -> tuple[str, str | None]:
-        v = self.vetoes.get(ev.id)
-        if v is None:
+        got = self.effects.get(ev.id)
+        if got is None:  # not a veto of the rule set: as the trace says
             effect, _, tier = ev.result.partition(" ")
             return effect, tier or None
-        return v.effect, (v.tier or self.rs.tiers[-1].id) if v.effect == "force" else v.tier
+        return got
 
     def below(self, tier: str | None) -> str | None:
         tiers = self.rs.tiers
@@ -213,24 +232,42 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
     """The line of every indicator: a function of its trace events, remembered by their identity.
 
     An engine hands out the same event objects whenever an indicator's inputs repeat, so the
-    line is built once for them. The memo keeps the events alive, so their ids stay theirs.
+    line is built once for them. A memo keeps the events it names alive, so their ids stay
+    theirs; an indicator event's steps are compared, which takes no time when they are the same
+    objects (and equal events give an equal line).
     """
     s, first, steps = c.s, c.first, c.steps
     memo, out = s.lines, []
     for k, ind in enumerate(s.rs.indicators):
         ev = first.get(ind.id)
         evs = steps.get(ind.id)
-        key: tuple[Any, ...] = (k, id(ev), *map(id, evs)) if evs else (k, id(ev))
-        parent = ev  # the first indicator event, whose inputs an all-or-nothing step shows
-        if ev is not None and ev.kind == "missing":  # its line also names the decision's gaps
-            parent = next((e for e in c.d.trace if e.kind == "indicator" and e.id == ind.id), None)
-            key += (id(parent), *c.missing_facts(ev))
-        hit = memo.get(key)
-        if hit is None:
-            line = _indicator_line(c, k, ind, ev, evs or (), parent)
-            hit = s.keep(memo, key, ((ev, parent, *(evs or ())), line))
-        out.append(hit[1])
+        if ev is None or ev.kind != "indicator":
+            out.append(_other_line(c, k, ind, ev, evs))
+            continue
+        hit = memo.get(id(ev))
+        if hit is not None and hit[0] is ev and hit[1] == k and hit[2] == evs:
+            out.append(hit[3])
+            continue
+        line = _indicator_line(c, k, ind, ev, evs or (), ev)
+        out.append(s.keep(memo, id(ev), (ev, k, evs, line))[3])
     return tuple(out)
+
+
+def _other_line(
+    c: Ctx, k: int, ind: model.Indicator, ev: TraceEvent | None, evs: list[TraceEvent] | None
+) -> IndicatorLine:
+    """The line of an indicator without an indicator event: none, or a missing one."""
+    s, evs = c.s, evs or []
+    key: tuple[Any, ...] = (k, id(ev), *map(id, evs))
+    parent = None  # the first indicator event, whose inputs an all-or-nothing step shows
+    if ev is not None:  # a missing event: its line also names the decision's gaps
+        parent = next((e for e in c.d.trace if e.kind == "indicator" and e.id == ind.id), None)
+        key += (id(parent), *c.missing_facts(ev))
+    hit = s.other_lines.get(key)
+    if hit is None:
+        line = _indicator_line(c, k, ind, ev, evs, parent)
+        hit = s.keep(s.other_lines, key, ((ev, parent, *evs), line))
+    return hit[1]
 
 
 def _indicator_line(
@@ -244,13 +281,13 @@ def _indicator_line(
     s = c.s
     label_, dim_label, method, max_, source = s.heads[k]
     steps = tuple(_step(s, k, ind, e, parent) for e in evs)
-    points, missing, policy, facts = None, None, "", s.facts(ev.inputs if ev else ())
+    points, missing, policy, facts = None, None, "", s.facts[ev.inputs if ev else ()]
     if ev is not None and ev.kind == "missing":
         names = c.missing_facts(ev)
         pol = t("policy." + ev.result) if f"policy.{ev.result}" in PHRASES else t("missing")
         missing = t("needs", x=pol, f=join([s.fact_label(n) for n in names]))
         points, policy = ("0" if ev.result == "zero" else None), ev.result
-        facts = s.facts(tuple((n, "missing") for n in names))
+        facts = s.facts[tuple((n, "missing") for n in names)]
     elif ev is not None:
         points = ev.result
     at = str(ind.loc if ev is None else ev.loc)
@@ -280,7 +317,7 @@ def _step(
     if aon:
         pts = fmt(ind.max) if met else "0"
         inputs = inputs or borrowed or ()
-    step = Step(ev.id, texts[0], pts, texts[1], s.facts(inputs), str(loc))
+    step = Step(ev.id, texts[0], pts, texts[1], s.facts[inputs], str(loc))
     return s.keep(s.steps, key, step)
 
 
@@ -399,7 +436,7 @@ def flag_lines(c: Ctx) -> tuple[Line, ...]:
         if line is None:
             head = s.flag_heads.get(ev.id)
             lab, esc = head if head is not None else (Text(ev.id, ev.id), None)
-            facts = s.facts(ev.inputs)
+            facts = s.facts[ev.inputs]
             line = s.keep(memo, key, Line("flag", ev.id, lab, ev.result, str(loc), "", facts, esc))
         out.append(line)
     return tuple(out)

@@ -90,16 +90,12 @@ def _reasons(c: _Ctx) -> list[Reason]:
     d, s, evs = c.d, c.s, c.vetoes
     if not evs:
         return []
-    winner = next(
-        (
-            e
-            for e in evs
-            if e.note.endswith("decisive")
-            and e.result != "undetermined"
-            and s.effect_tier(e)[0] in _FORCE
-        ),
-        None,
-    )
+    winner = None  # the first decisive force or unrated
+    for e in evs:
+        decisive = e.note.endswith("decisive") and e.result != "undetermined"
+        if decisive and s.effect_tier(e)[0] in _FORCE:
+            winner = e
+            break
     memo, out = s.reasons, []
     for ev in evs:
         effect, tier = s.effect_tier(ev)
@@ -127,7 +123,7 @@ def _reason(
     c: _Ctx, ev: TraceEvent, effect: str, tier: str | None, how: tuple[str, str | None]
 ) -> Reason:
     s = c.s
-    facts = s.facts(ev.inputs)
+    facts = s.facts[ev.inputs]
     state: State = "decisive"
     kind, arg = how
     if kind == "undetermined":
