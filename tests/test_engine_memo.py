@@ -87,7 +87,7 @@ class TestScoringMemo:
             for k in range(5):
                 engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
             assert not engine._scored
-            assert engine._stage1._memo is None
+            assert engine._stage1._state == ((), None)
             assert engine._stage2._memo is None
             assert not engine._explainer._static.memo_size
 

@@ -3,7 +3,8 @@
 ``Engine(ruleset)`` compiles the condition rules into two durable_rules matchers — stage 1 for
 every rule that reads facts only (indicator conditions, and the vetoes and flags that need no
 score), stage 2 for the vetoes and flags that read the score, dimension subtotals or points
-(one durable_rules match each). Scoring, banding and veto precedence are exact Python
+(one durable_rules match each). Stage 1 is matched group by group, each group of rules
+remembering its outcomes by the values it reads (:mod:`tierlib._match_groups`). Scoring, banding and veto precedence are exact Python
 (:mod:`tierlib._decide`). ``evaluate`` returns a :class:`~tierlib.decision.Decision` with a
 flat, located trace.
 """
@@ -25,6 +26,7 @@ from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, facts_d
 from tierlib._durable import Matcher
 from tierlib._facts import validate
 from tierlib._load import canonical
+from tierlib._match_groups import GroupedMatcher
 from tierlib._scorers import compile_scorer
 from tierlib.decision import Decision, fmt
 from tierlib.errors import EngineError, FactError, Location, Problem
@@ -71,7 +73,7 @@ class Engine:
         late = {
             rid for rid, expr, may in rules if may and any(r.name in computed for r in refs(expr))
         }
-        self._stage1 = Matcher(
+        self._stage1 = GroupedMatcher(
             {rid: expr for rid, expr, _ in rules if rid not in late}, kinds, memo_size
         )
         self._stage2 = Matcher(
