@@ -4,8 +4,8 @@
 every rule that reads facts only (indicator conditions, and the vetoes and flags that need no
 score), stage 2 for the vetoes and flags that read the score, dimension subtotals or points
 (one durable_rules match each). Stage 1 is matched group by group, each group of rules
-remembering its outcomes by the values it reads (:mod:`tierlib._match_groups`). Scoring, banding and veto precedence are exact Python
-(:mod:`tierlib._decide`). ``evaluate`` returns a :class:`~tierlib.decision.Decision` with a
+remembering its outcomes by the values it reads (:mod:`tierlib._match_groups`). Scoring,
+banding and veto precedence are exact Python (:mod:`tierlib._decide`). ``evaluate`` returns a :class:`~tierlib.decision.Decision` with a
 flat, located trace.
 """
 
