@@ -150,6 +150,7 @@ def _bands(
             None if band.range.unbounded else IntRange(band.range),
             loc(band.id or str(j)),
             j + 1,
+            _band_points(band),
         )
         for j, band in enumerate(spec.bands)
     ]
@@ -162,11 +163,11 @@ def _bands(
         inputs = ((fact, shown[fact]),)
         best: Fraction | None = None
         events: list[TraceEvent] = []
-        for band, sid, rule, bound, at, k in rows:
+        for band, sid, rule, bound, at, k, points_of in rows:
             in_range = bound is not None and bound.contains(x)
             if not (in_range or (rule is not None and rule in fired)):
                 continue
-            got = band_points(band, x) if in_range else band.points[0]
+            got = points_of(x) if in_range else band.points[0]
             how = "in range" if in_range else "by condition"
             events.append(_item_event(ind, sid, at, inputs, fmt(got), f"band {k} matched {how}"))
             if best is None or (not first and got > best):
@@ -183,6 +184,34 @@ def _bands(
         return finish(best, shown, events)
 
     return bands
+
+
+def _band_points(band: model.Band) -> Callable[[Fraction], Fraction]:
+    """:func:`band_points` of ``band``, in integers: one Fraction built per call."""
+    low, high = band.points
+    lo, hi = band.range.lower, band.range.upper
+    if low == high:
+        return lambda x: low
+    if lo is None or hi is None or hi[0] <= lo[0]:
+        return lambda x: band_points(band, x)
+    a, b = lo[0].numerator, lo[0].denominator
+    span, rise = hi[0] - lo[0], high - low
+    s, u = span.numerator, span.denominator
+
+    def points(x: Fraction) -> Fraction:
+        n, d = x.numerator, x.denominator
+        num, den = (n * b - a * d) * u, d * b * s  # t = (x - lo) / span, den > 0
+        if num <= 0:
+            return low
+        if num >= den:
+            return high
+        # low + rise · num/den as one fraction
+        return Fraction(
+            low.numerator * rise.denominator * den + rise.numerator * low.denominator * num,
+            low.denominator * rise.denominator * den,
+        )
+
+    return points
 
 
 def band_points(band: model.Band, x: Fraction) -> Fraction:
