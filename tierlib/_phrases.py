@@ -108,10 +108,12 @@ def t(key: str, **args: Text | str) -> Text:
     if not args and key in FIXED:
         return FIXED[key]
     zh, en = PHRASES[key]
-    in_en = args.copy()
-    for k, v in in_en.items():
+    in_en = args  # the arguments in English: a copy once one of them is a Text
+    for k, v in args.items():
         if isinstance(v, Text):
-            args[k], in_en[k] = v.zh, v.en
+            if in_en is args:
+                in_en = args.copy()
+            args[k], in_en[k] = v.zh, v.en  # no key added while iterating
     return Text(zh.format_map(args), en.format_map(in_en))
 
 

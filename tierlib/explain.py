@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import attrs
+
 from tierlib import model
 from tierlib._explain_parts import Ctx as _Ctx
 from tierlib._explain_parts import Static as _Static
@@ -201,51 +203,59 @@ def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
 
 
 def _next_tier(c: _Ctx, reasons: list[Reason]) -> NextTier | None:
-    """What the next better tier needs, remembered by the exact score, the tier it gives and
-    the reasons that applied (a reason's label is its id's)."""
-    d = c.d
+    """What the next better tier needs, remembered by what it is built from: the tier the score
+    gives, the exact score (unless already the best tier) and the ids of the reasons that block
+    it (a reason's label is its id's). Keys of the best tier by score have two items."""
+    d, s = c.d, c.s
     if d.status == "pending" or d.score is None:
         return None
+    memo = s.next_tiers
+    target = s.targets.get(d.score_tier or "", s.other_target)
     applied = [r for r in reasons if r.state not in ("undetermined", "applies")]
-    score = d.score
-    key = (
-        score.numerator,
-        score.denominator,
-        d.score_tier,
-        tuple([(r.id, r.effect, r.tier, r.state) for r in applied]),
+    if target is None:  # already the best tier by score
+        ids = tuple([r.id for r in applied if r.state == "decisive"])
+        top = memo.get((d.score_tier, ids))
+        if top is None:
+            blocked = tuple([s.quote(i) for i in ids])
+            best = s.tier(d.score_tier)
+            text = _t("top.blocked", t=best, x=_join(blocked)) if blocked else _t("top", t=best)
+            top = NextTier(None, None, None, False, blocked, text)
+            s.keep(memo, (d.score_tier, ids), top)
+        return top
+    k, index = target[1], s.index
+    ids = tuple(
+        [
+            r.id
+            for r in applied
+            if (r.effect in _FORCE and r.state == "decisive")
+            or (r.effect == "cap" and index.get(r.tier or "", k) > k)
+            or (r.effect == "require" and k <= index.get(r.tier or "", -1))
+        ]
     )
-    got = c.s.next_tiers.get(key)
+    score = d.score
+    key = (score.numerator, score.denominator, d.score_tier, ids)
+    got = memo.get(key)
     if got is None:
-        got = c.s.keep(c.s.next_tiers, key, _next_tier_of(c, score, applied))
+        free = (*key[:3], ())  # the same score unblocked
+        base = memo.get(free)
+        if base is None:
+            base = s.keep(memo, free, _gap(c, score, target))
+        got = base
+        if ids:
+            blocked = tuple([s.quote(i) for i in ids])
+            text = _t("blocked", x=base.text, b=_join(blocked))
+            got = s.keep(memo, key, attrs.evolve(base, blocked_by=blocked, text=text))
     return got
 
 
-def _next_tier_of(c: _Ctx, score: Fraction, applied: list[Reason]) -> NextTier:
-    d, s = c.d, c.s
-    tier = d.score_tier or ""
-    target = s.targets.get(tier, s.other_target)
-    if target is None:
-        blocked = tuple([s.quote(r.id) for r in applied if r.state == "decisive"])
-        best = s.tier(d.score_tier)
-        text = _t("top.blocked", t=best, x=_join(blocked)) if blocked else _t("top", t=best)
-        return NextTier(None, None, None, False, blocked, text)
-    x, k, lab = target
+def _gap(c: _Ctx, score: Fraction, target: tuple[model.Tier, int, Text]) -> NextTier:
+    """The points ``score`` needs for ``target``, nothing blocking it."""
+    x, _, lab = target
     assert x.range.lower is not None
     bound, included = x.range.lower
     gap, strict = bound - score, not included
-    rounding = s.rs.scheme.rounding
+    rounding = c.s.rs.scheme.rounding
     if strict and rounding is not None:  # the next representable score above it
         gap, strict = gap + Fraction(1, 10**rounding.digits), False
-    hits = [
-        r
-        for r in applied
-        if (r.effect in _FORCE and r.state == "decisive")
-        or (r.effect == "cap" and s.index.get(r.tier or "", k) > k)
-        or (r.effect == "require" and k <= s.index.get(r.tier or "", -1))
-    ]
-    blocked = tuple([s.quote(r.id) for r in hits])
     g = fmt(gap)
-    text = _t("gap.strict" if strict else "gap", t=lab, g=g)
-    if blocked:
-        text = _t("blocked", x=text, b=_join(blocked))
-    return NextTier(x.id, lab, g, strict, blocked, text)
+    return NextTier(x.id, lab, g, strict, (), _t("gap.strict" if strict else "gap", t=lab, g=g))
