@@ -96,7 +96,6 @@ def fast_digest(
 class Compiled:
     """Plain data derived once from the rule set."""
 
-    inputs: Mapping[str, tuple[str, ...]]
     tier_index: Mapping[str, int]
     dims: Mapping[str, tuple[str, ...]]
     bounded: Mapping[str, Fraction]  # assessed points: 0..max
@@ -105,14 +104,14 @@ class Compiled:
     step_locs: Mapping[tuple[str, str], Location]  # (indicator, step id) → the YAML of the step
     cond_names: Mapping[str, tuple[str, ...]]  # veto/… and flag/… rule id → names it reads
     tier_locs: Mapping[str, Location]
-    rules_of: Mapping[str, frozenset[str]]  # indicator → the ids of its condition rules
     all_inputs: frozenset[str]  # every fact an indicator reads
     dim_notes: Mapping[str, str]  # dimension → the note of its trace event
     dim_names: Mapping[str, str]  # dimension → the name rules read its subtotal by
     point_names: Mapping[str, str]  # indicator → the name rules read its points by
     tier_of: Callable[[Fraction], str | None]  # the tier a score alone gives
     fact_keys: tuple[tuple[str, str, bool], ...]  # see fact_keys
-    scorers: Mapping[str, Scorer]  # indicator → its compiled scorer
+    # per indicator, in order: itself, its id, its inputs, its condition rules, its scorer
+    plan: tuple[tuple[model.Indicator, str, tuple[str, ...], frozenset[str], Scorer], ...]
 
 
 class Run:
@@ -151,32 +150,34 @@ class Run:
         texts: dict[str, str] = {}  # each indicator's points as its events show them
         complete = not unknown1 and c.all_inputs <= facts.keys()  # the common case
         exact = "≈" not in "".join(shown.values())  # texts tell every value apart
-        for ind in rs.indicators:
-            names = c.inputs[ind.id]
+        trace = self.trace
+        memo_size = self.e.memo_size
+        for ind, iid, names, rules, scorer in c.plan:
             if not complete:
                 absent = [f for f in names if f not in facts]
-                undetermined = sorted(c.rules_of[ind.id] & unknown1) if unknown1 else ()
+                undetermined = sorted(rules & unknown1) if unknown1 else ()
                 if absent or undetermined:
                     got, pending, excluded = self._missing(
                         ind, absent, undetermined, pending, excluded, missing
                     )
-                    pts[ind.id] = got
-                    texts[ind.id] = "excluded" if got is None else fmt(got)
+                    pts[iid] = got
+                    texts[iid] = "excluded" if got is None else fmt(got)
                     continue
             # an indicator's result is a function of its inputs' values and of its conditions
             # that held; a fact's text identifies its value unless it is an approximation (≈)
             seen = tuple([shown[n] for n in names]) if exact else tuple([facts[n] for n in names])
-            key = (ind.id, seen, fired1 & c.rules_of[ind.id])
+            key = (iid, seen, fired1 & rules if rules else rules)
             scored = memo.get(key)
             if scored is None:
-                scored = c.scorers[ind.id](facts, shown, fired1)
-                if self.e.memo_size:
-                    if len(memo) >= self.e.memo_size:  # bounded: start over rather than grow
+                scored = scorer(facts, shown, fired1)
+                if memo_size:
+                    if len(memo) >= memo_size:  # bounded: start over rather than grow
                         memo.clear()
                     memo[key] = scored
-            pts[ind.id] = scored[0]
-            texts[ind.id] = scored[1][-1].result
-            self.trace.extend(scored[1])
+            pts[iid] = scored[0]
+            events = scored[1]
+            texts[iid] = events[-1].result
+            trace.extend(events)
         dims: dict[str, Fraction] = {}
         for dim in rs.dimensions:
             members = c.dims[dim.id]

@@ -81,8 +81,16 @@ class Engine:
         )
         inputs = {ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators}
         step_locs = _step_locs(ruleset)
+        rules_of = {
+            ind.id: frozenset(
+                rid for rid, _, may in rules if not may and rid.partition("/")[0] == ind.id
+            )
+            for ind in ruleset.indicators
+        }
+        scorers = {
+            ind.id: compile_scorer(ind, inputs[ind.id], step_locs) for ind in ruleset.indicators
+        }
         self._c = Compiled(
-            inputs=inputs,
             tier_index={t.id: k for k, t in enumerate(ruleset.tiers)},
             dims={
                 d.id: tuple(i.id for i in ruleset.indicators if i.dimension == d.id and not i.bonus)
@@ -96,21 +104,16 @@ class Engine:
                 **{f"flag/{f.id}": _names(f.when) for f in ruleset.flags},
             },
             tier_locs={t.id: t.loc for t in ruleset.tiers},
-            rules_of={
-                ind.id: frozenset(
-                    rid for rid, _, may in rules if not may and rid.partition("/")[0] == ind.id
-                )
-                for ind in ruleset.indicators
-            },
-            scorers={
-                ind.id: compile_scorer(ind, inputs[ind.id], step_locs) for ind in ruleset.indicators
-            },
             all_inputs=frozenset(n for names in inputs.values() for n in names),
             dim_notes={d.id: f"max {fmt(d.max)}" for d in ruleset.dimensions},
             dim_names={d.id: f"dimension.{d.id}" for d in ruleset.dimensions},
             point_names={i.id: f"points.{i.id}" for i in ruleset.indicators},
             tier_of=_score.compile_tier_of(ruleset.tiers, ruleset.below_lowest),
             fact_keys=fact_keys(ruleset.facts),
+            plan=tuple(
+                (ind, ind.id, inputs[ind.id], rules_of[ind.id], scorers[ind.id])
+                for ind in ruleset.indicators
+            ),
             counts=frozenset(
                 [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
                 + [
