@@ -10,17 +10,20 @@ one. Filling one twice from two threads stores equal values; no memo is ever ite
 
 from __future__ import annotations
 
+import operator
 from fractions import Fraction
 from typing import Any, TypeVar
 
 from tierlib import model
 from tierlib._explanation import Fact, IndicatorLine, Line, NextTier, Reason, Step
-from tierlib._phrases import PHRASES, Text, bound_text, join, label, range_text, t
+from tierlib._phrases import PHRASES, Text, bound_text, join, label, partial, range_text, t
 from tierlib.decision import Decision, TraceEvent, fmt
+from tierlib.errors import Location
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 _SCORING = frozenset(("score", "round", "tier"))
+_ID = operator.attrgetter("id")
 
 
 def remember(memo: dict[_K, _V], size: int, key: _K, value: _V) -> _V:
@@ -45,15 +48,19 @@ class Facts(dict[tuple[tuple[str, str], ...], tuple[Fact, ...]]):
         self.pairs: dict[tuple[str, str], Fact] = {}
 
     def __missing__(self, inputs: tuple[tuple[str, str], ...]) -> tuple[Fact, ...]:
-        pairs, out = self.pairs, []
+        pairs, size, out = self.pairs, self.size, []
         for pair in inputs:
             got = pairs.get(pair)
             if got is None:
                 name, value = pair
                 lab, unit = self.labels.get(name) or (Text(name, name), "")
-                got = remember(pairs, self.size, pair, Fact(name, lab, value, unit))
+                got = Fact(name, lab, value, unit)
+                if size:
+                    if len(pairs) >= size:
+                        pairs.clear()
+                    pairs[pair] = got
             out.append(got)
-        return remember(self, self.size, inputs, tuple(out))
+        return remember(self, size, inputs, tuple(out))
 
 
 class Static:
@@ -64,6 +71,8 @@ class Static:
         self.tiers = {x.id: x for x in rs.tiers}
         self.index = {x.id: k for k, x in enumerate(rs.tiers)}
         self.inds = {x.id: x for x in rs.indicators}
+        self.ind_ids = [x.id for x in rs.indicators]
+        self.distinct = len(self.inds) == len(self.ind_ids)  # no two indicators share an id
         self.dims = {x.id: x for x in rs.dimensions}
         self.vetoes = {x.id: x for x in rs.vetoes}
         self.tier_texts = {x.id: label(x.label) for x in rs.tiers}
@@ -82,7 +91,8 @@ class Static:
             {i.id: i for i in (ind.checklist or ()) + (ind.deductions or ())}
             for ind in rs.indicators
         ]
-        self.heads: list[tuple[Text, Text, Text, str, str]] = []
+        self.aon = [ind.all_or_nothing is not None for ind in rs.indicators]
+        self.heads: list[tuple[Text, Text, Text, str, str, Location, str]] = []
         for ind in rs.indicators:
             dim = self.dims.get(ind.dimension or "")
             m = ind.method
@@ -93,6 +103,8 @@ class Static:
                     t(m) if m in PHRASES else Text(m, m),
                     fmt(ind.max),
                     ind.source or "",
+                    ind.loc,
+                    str(ind.loc),
                 )
             )
         self.dim_heads = {x.id: (label(x.label), fmt(x.max)) for x in self.dims.values()}
@@ -109,10 +121,12 @@ class Static:
         }
         self.quoted = {v: t("quoted", x=x) for v, x in self.veto_labels.items()}
         # the better tier a score of each tier could reach next: (tier, its index, label)
+        r = rs.scheme.rounding
+        self.rounded = ("", "") if r is None else partial("round", d=str(r.digits), m=t(r.mode))
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
         self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier
         # memos (see the module's docstring)
-        self.lines: dict[int, tuple[TraceEvent, int, list[TraceEvent] | None, IndicatorLine]] = {}
+        self.lines: dict[int, tuple[TraceEvent, int, list[TraceEvent], IndicatorLine]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
         self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text]] = {}
         self.facts = Facts(self.fact_labels, memo_size)
@@ -121,12 +135,17 @@ class Static:
         self.score_lines: dict[tuple[Any, ...], tuple[Line, ...]] = {}
         self.flag_lines: dict[tuple[Any, ...], Line] = {}
         self.reasons: dict[tuple[Any, ...], Reason] = {}
+        self.summaries: dict[tuple[Any, ...], tuple[Any, Text]] = {}
         self.headlines: dict[tuple[Any, ...], Text] = {}
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
 
     def keep(self, memo: dict[_K, _V], key: _K, value: _V) -> _V:
-        """``value``, remembered under ``key`` in ``memo`` if memos are on (bounded)."""
-        return remember(memo, self.memo_size, key, value)
+        """``value``, remembered under ``key`` in ``memo`` if memos are on (as :func:`remember`)."""
+        if self.memo_size:
+            if len(memo) >= self.memo_size:
+                memo.clear()
+            memo[key] = value
+        return value
 
     def tier(self, tier_id: str | None) -> Text:
         got = self.tier_texts.get(tier_id or "")
@@ -181,14 +200,24 @@ class Static:
 
 
 class Ctx:
-    """One decision's trace, indexed by kind in one pass."""
+    """One decision's trace, indexed in one pass: by kind, and per indicator (in the rule set's
+    order) its first indicator or missing event (``heads``) and its item events (``runs``).
 
-    __slots__ = ("d", "dims", "first", "flags", "missing", "s", "scoring", "steps", "vetoes")
+    An engine lays a trace out as each indicator's items, then its indicator or missing event,
+    in the rule set's order: then an indicator's items are the run just before its event.
+    ``ordered`` says the trace looks so; :func:`indicator_lines` checks that the items of a
+    run it does not remember name its indicator, else :meth:`regroup` groups items by parent.
+    """
+
+    __slots__ = (
+        "d", "dims", "flags", "heads", "missing", "ordered", "runs", "s", "scoring", "vetoes",
+    )  # fmt: skip
 
     def __init__(self, d: Decision, static: Static) -> None:
         self.d, self.s = d, static
-        first: dict[str, TraceEvent] = {}  # an indicator's first indicator or missing event
-        steps: dict[str, list[TraceEvent]] = {}  # item events by parent indicator
+        heads: list[TraceEvent | None] = []
+        runs: list[list[TraceEvent]] = []
+        run: list[TraceEvent] = []
         dims: list[TraceEvent] = []
         scoring: list[TraceEvent] = []  # score, round and tier events in trace order
         vetoes: list[TraceEvent] = []
@@ -197,14 +226,11 @@ class Ctx:
         for e in d.trace:
             kind = e.kind
             if kind == "item":
-                got = steps.get(e.parent)
-                if got is None:
-                    steps[e.parent] = [e]
-                else:
-                    got.append(e)
+                run.append(e)
             elif kind == "indicator":
-                if e.id not in first:
-                    first[e.id] = e
+                heads.append(e)
+                runs.append(run)
+                run = []
             elif kind == "dimension":
                 dims.append(e)
             elif kind in _SCORING:
@@ -214,11 +240,29 @@ class Ctx:
             elif kind == "flag":
                 flags.append(e)
             elif kind == "missing":
-                if e.id not in first:
-                    first[e.id] = e
+                heads.append(e)
+                runs.append(run)
+                run = []
                 missing.append(e)
-        self.first, self.steps, self.dims, self.scoring = first, steps, dims, scoring
+        self.heads, self.runs, self.dims, self.scoring = heads, runs, dims, scoring
         self.vetoes, self.flags, self.missing = vetoes, flags, missing
+        self.ordered = not run and static.distinct and list(map(_ID, heads)) == static.ind_ids
+        if not self.ordered:
+            self.regroup()
+
+    def regroup(self) -> None:
+        """Each indicator's first indicator or missing event, and all the items naming it."""
+        first: dict[str, TraceEvent] = {}
+        steps: dict[str, list[TraceEvent]] = {}
+        for e in self.d.trace:
+            if e.kind == "item":
+                steps.setdefault(e.parent, []).append(e)
+            elif e.kind in ("indicator", "missing"):
+                first.setdefault(e.id, e)
+        ids = self.s.ind_ids
+        self.heads = [first.get(i) for i in ids]
+        self.runs = [steps.get(i, []) for i in ids]
+        self.ordered = False
 
     def missing_facts(self, ev: TraceEvent) -> tuple[str, ...]:
         names = tuple(n for n, v in ev.inputs if v == "missing")
@@ -233,14 +277,13 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
 
     An engine hands out the same event objects whenever an indicator's inputs repeat, so the
     line is built once for them. A memo keeps the events it names alive, so their ids stay
-    theirs; an indicator event's steps are compared, which takes no time when they are the same
+    theirs; an indicator event's items are compared, which takes no time when they are the same
     objects (and equal events give an equal line).
     """
-    s, first, steps = c.s, c.first, c.steps
-    memo, out = s.lines, []
+    s = c.s
+    memo, size, out = s.lines, s.memo_size, []
     for k, ind in enumerate(s.rs.indicators):
-        ev = first.get(ind.id)
-        evs = steps.get(ind.id)
+        ev, evs = c.heads[k], c.runs[k]
         if ev is None or ev.kind != "indicator":
             out.append(_other_line(c, k, ind, ev, evs))
             continue
@@ -248,16 +291,26 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
         if hit is not None and hit[0] is ev and hit[1] == k and hit[2] == evs:
             out.append(hit[3])
             continue
-        line = _indicator_line(c, k, ind, ev, evs or (), ev)
-        out.append(s.keep(memo, id(ev), (ev, k, evs, line))[3])
+        if c.ordered and any(e.parent != ind.id for e in evs):  # not laid out as assumed
+            c.regroup()
+            return indicator_lines(c)
+        line = _indicator_line(c, k, ind, ev, evs, ev)
+        if size:
+            if len(memo) >= size:  # bounded: start over rather than grow
+                memo.clear()
+            memo[id(ev)] = (ev, k, evs, line)
+        out.append(line)
     return tuple(out)
 
 
 def _other_line(
-    c: Ctx, k: int, ind: model.Indicator, ev: TraceEvent | None, evs: list[TraceEvent] | None
+    c: Ctx, k: int, ind: model.Indicator, ev: TraceEvent | None, evs: list[TraceEvent]
 ) -> IndicatorLine:
     """The line of an indicator without an indicator event: none, or a missing one."""
-    s, evs = c.s, evs or []
+    s = c.s
+    if c.ordered and any(e.parent != ind.id for e in evs):  # not laid out as assumed
+        c.regroup()
+        ev, evs = c.heads[k], c.runs[k]
     key: tuple[Any, ...] = (k, id(ev), *map(id, evs))
     parent = None  # the first indicator event, whose inputs an all-or-nothing step shows
     if ev is not None:  # a missing event: its line also names the decision's gaps
@@ -275,12 +328,12 @@ def _indicator_line(
     k: int,
     ind: model.Indicator,
     ev: TraceEvent | None,
-    evs: list[TraceEvent] | tuple[()],
+    evs: list[TraceEvent],
     parent: TraceEvent | None,
 ) -> IndicatorLine:
     s = c.s
-    label_, dim_label, method, max_, source = s.heads[k]
-    steps = tuple(_step(s, k, ind, e, parent) for e in evs)
+    label_, dim_label, method, max_, source, loc, at = s.heads[k]
+    steps = tuple([_step(s, k, ind, e, parent) for e in evs]) if evs else ()
     points, missing, policy, facts = None, None, "", s.facts[ev.inputs if ev else ()]
     if ev is not None and ev.kind == "missing":
         names = c.missing_facts(ev)
@@ -290,7 +343,8 @@ def _indicator_line(
         facts = s.facts[tuple((n, "missing") for n in names)]
     elif ev is not None:
         points = ev.result
-    at = str(ind.loc if ev is None else ev.loc)
+    if ev is not None and ev.loc is not loc:
+        at = str(ev.loc)
     return IndicatorLine(
         ind.id, label_, dim_label, points, max_, method, facts, steps, missing, at, policy,
         ind.bonus, source,
@@ -301,24 +355,22 @@ def _step(
     s: Static, k: int, ind: model.Indicator, ev: TraceEvent, parent: TraceEvent | None
 ) -> Step:
     """One step, remembered by the values it shows (and the indicator's inputs it borrows)."""
-    aon = ind.all_or_nothing is not None and ev.id not in s.items[k]
-    borrowed = (parent.inputs if parent is not None else ()) if aon and not ev.inputs else None
-    loc = ev.loc
-    key = (k, ev.id, ev.note, ev.result, ev.inputs, loc.file, loc.line, loc.col, aon, borrowed)
+    loc, inputs = ev.loc, ev.inputs
+    key: tuple[Any, ...] = (k, ev.id, ev.note, ev.result, inputs, loc.file, loc.line, loc.col)
+    aon = s.aon[k] and ev.id not in s.items[k]  # a step of an all-or-nothing indicator
+    if aon and not inputs:  # it shows the indicator's inputs
+        inputs = parent.inputs if parent is not None else ()
+        key += (inputs,)
     got = s.steps.get(key)
-    if got is not None:
-        return got
-    met = ev.note == "met" or ev.result == "met"
-    tk = (k, ev.id, ev.note, met)
-    texts = s.step_texts.get(tk)
-    if texts is None:
-        texts = s.keep(s.step_texts, tk, _step_text(s, k, ind, ev, met))
-    pts, inputs = ev.result, ev.inputs
-    if aon:
-        pts = fmt(ind.max) if met else "0"
-        inputs = inputs or borrowed or ()
-    step = Step(ev.id, texts[0], pts, texts[1], s.facts[inputs], str(loc))
-    return s.keep(s.steps, key, step)
+    if got is None:
+        met = ev.note == "met" or ev.result == "met"
+        tk = (k, ev.id, ev.note, met)
+        texts = s.step_texts.get(tk)
+        if texts is None:
+            texts = s.keep(s.step_texts, tk, _step_text(s, k, ind, ev, met))
+        pts = (s.heads[k][3] if met else "0") if aon else ev.result
+        got = s.keep(s.steps, key, Step(ev.id, texts[0], pts, texts[1], s.facts[inputs], str(loc)))
+    return got
 
 
 def _step_text(
@@ -383,7 +435,7 @@ def score_lines(c: Ctx) -> tuple[Line, ...]:
     s = c.s
     memo = s.score_lines
     out: list[Line] = []
-    rescaled = tuple(e.id for e in c.missing if e.result == "rescale")
+    rescaled = tuple([e.id for e in c.missing if e.result == "rescale"]) if c.missing else ()
     for ev in c.scoring:
         loc, kind = ev.loc, ev.kind
         key: tuple[Any, ...] = (kind, ev.id, ev.result, loc.file, loc.line, loc.col)
@@ -416,8 +468,9 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
         r = rs.scheme.rounding
         if r is None:
             return ()
-        raw = dict(ev.inputs).get("raw", "")
-        text = t("round", d=str(r.digits), m=t(r.mode), b=raw, s=ev.result)
+        zh, en = s.rounded  # the phrase with the digits and the mode filled in
+        got = {"b": dict(ev.inputs).get("raw", ""), "s": ev.result}
+        text = Text(zh.format_map(got), en.format_map(got))
         return (Line("round", ev.id, text, ev.result, str(ev.loc)),)
     tier_id = ev.result if ev.result in s.tiers else None
     rule = s.rules[tier_id] if tier_id else Text("", "")

@@ -18,7 +18,9 @@ from tierlib.decision import fmt
 
 Lang: TypeAlias = Literal["zh", "en"]
 
-__all__ = ["FIXED", "PHRASES", "Lang", "Text", "bound_text", "join", "label", "range_text", "t"]
+__all__ = [
+    "FIXED", "PHRASES", "Lang", "Text", "bound_text", "join", "label", "partial", "range_text", "t",
+]  # fmt: skip
 
 
 @attrs.frozen
@@ -115,6 +117,16 @@ def t(key: str, **args: Text | str) -> Text:
                 in_en = args.copy()
             args[k], in_en[k] = v.zh, v.en  # no key added while iterating
     return Text(zh.format_map(args), en.format_map(in_en))
+
+
+def partial(key: str, **args: Text | str) -> tuple[str, str]:
+    """The templates of ``key`` in Chinese and English with ``args`` filled in, the others left."""
+    zh, en = PHRASES[key]
+    for name, v in args.items():
+        z, e = (v.zh, v.en) if isinstance(v, Text) else (v, v)
+        zh = zh.replace(f"{{{name}}}", z.replace("{", "{{").replace("}", "}}"))
+        en = en.replace(f"{{{name}}}", e.replace("{", "{{").replace("}", "}}"))
+    return zh, en
 
 
 def join(texts: Sequence[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:

@@ -126,25 +126,35 @@ def _reason(
 ) -> Reason:
     s = c.s
     facts = s.facts[ev.inputs]
-    state: State = "decisive"
-    kind, arg = how
-    if kind == "undetermined":
-        state = "undetermined"
-        summary = _t("undecided", f=_join([x.label for x in facts if x.value == "missing"]))
-    elif kind == "applies":
-        state, summary = "applies", _t("applies")
-    elif kind == "beaten":
-        state, summary = "outweighed", _t("beaten", by=s.veto_label(arg or ""))
-    elif kind == "idle":
-        state, summary = "outweighed", _t("idle", t=s.tier(arg))
-    elif f"eff.{effect}" in _PHRASES:
-        summary = _t("eff." + effect, t=s.tier(tier))
-    else:
-        summary = Text("", "")
+    # the summary: a function of the effect, the tier and how (and of the gaps if undetermined)
+    key = (effect, tier, *how, ev.inputs if how[0] == "undetermined" else None)
+    got = s.summaries.get(key)
+    if got is None:
+        got = s.keep(s.summaries, key, _summary(c, facts, effect, tier, how))
+    state, summary = got
     veto = s.vetoes.get(ev.id)
     source = (veto.source or "") if veto is not None else ""
     label = s.veto_label(ev.id)
     return Reason(ev.id, effect, tier, label, state, summary, facts, str(ev.loc), source)
+
+
+def _summary(
+    c: _Ctx, facts: tuple[Fact, ...], effect: str, tier: str | None, how: tuple[str, str | None]
+) -> tuple[State, Text]:
+    s, (kind, arg) = c.s, how
+    if kind == "undetermined":
+        return "undetermined", _t(
+            "undecided", f=_join([x.label for x in facts if x.value == "missing"])
+        )
+    if kind == "applies":
+        return "applies", _t("applies")
+    if kind == "beaten":
+        return "outweighed", _t("beaten", by=s.veto_label(arg or ""))
+    if kind == "idle":
+        return "outweighed", _t("idle", t=s.tier(arg))
+    if f"eff.{effect}" in _PHRASES:
+        return "decisive", _t("eff." + effect, t=s.tier(tier))
+    return "decisive", Text("", "")
 
 
 def _headline(c: _Ctx, reasons: list[Reason], s: str) -> Text:
