@@ -119,6 +119,23 @@ class TestNumpyInput:
         assert engine.evaluate(org).to_json() == typed.to_json()
 
 
+class TestAssessedPoints:
+    def test_assessed_points_beyond_the_indicator_max_are_f107_exactly_at_the_bound(
+        self, default
+    ):
+        """With the fact itself unbounded above, the indicator's max (5) still bounds it:
+        5 passes, a hair above 5 is F107, 6 is F107."""
+        ruleset, _ = default
+        spec = attrs.evolve(ruleset.facts["culture_points"], maximum=None)
+        rs = attrs.evolve(ruleset, facts={**ruleset.facts, "culture_points": spec})
+        with Engine(rs) as engine:
+            assert engine.evaluate(good_village(culture_points=5)).points["culture"] == 5
+            for value in (Fraction(5) + Fraction(1, 10**12), 6):
+                with pytest.raises(FactError) as info:
+                    engine.evaluate(good_village(culture_points=value))
+                assert [p.code for p in info.value.problems] == ["F107"]
+
+
 class TestFactsDigest:
     @settings(max_examples=100, deadline=None)
     @given(data=st.data())

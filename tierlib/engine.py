@@ -171,13 +171,17 @@ class Engine:
         problems += found
         for name, limit in self._c.bounded.items():
             x = facts.get(name)
-            if isinstance(x, Fraction) and not 0 <= x <= limit:
+            # 0 <= x <= limit, in integers (denominators are positive)
+            if isinstance(x, Fraction) and not (
+                x.numerator >= 0
+                and x.numerator * limit.denominator <= limit.numerator * x.denominator
+            ):
                 problems.append(
                     Problem("F107", f"{org.id}: {name}: {fmt(x)} is outside 0–{fmt(limit)}", where)
                 )
         for name in self._c.counts:
             x = facts.get(name)
-            if isinstance(x, Fraction) and x < 0:
+            if isinstance(x, Fraction) and x.numerator < 0:
                 problems.append(
                     Problem(
                         "F104", f"{org.id}: {name}: a count cannot be negative ({fmt(x)})", where
