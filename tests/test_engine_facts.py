@@ -120,9 +120,7 @@ class TestNumpyInput:
 
 
 class TestAssessedPoints:
-    def test_assessed_points_beyond_the_indicator_max_are_f107_exactly_at_the_bound(
-        self, default
-    ):
+    def test_assessed_points_beyond_the_indicator_max_are_f107_exactly_at_the_bound(self, default):
         """With the fact itself unbounded above, the indicator's max (5) still bounds it:
         5 passes, a hair above 5 is F107, 6 is F107."""
         ruleset, _ = default
