@@ -115,12 +115,14 @@ class Static:
                 esc = None if e is None else t("escalate", n=str(e.after), x=label(e.action))
                 self.flag_heads[f.id] = (label(f.label), esc)
         self.veto_labels = {v.id: label(v.reason) for v in self.vetoes.values()}
+        self.veto_sources = {v.id: v.source or "" for v in self.vetoes.values()}
         self.effects = {
             v.id: (v.effect, (v.tier or rs.tiers[-1].id) if v.effect == "force" else v.tier)
             for v in self.vetoes.values()
         }
         self.quoted = {v: t("quoted", x=x) for v, x in self.veto_labels.items()}
         # the better tier a score of each tier could reach next: (tier, its index, label)
+        self.scheme_at = (rs.scheme.loc, str(rs.scheme.loc))
         r = rs.scheme.rounding
         self.rounded = ("", "") if r is None else partial("round", d=str(r.digits), m=t(r.mode))
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
@@ -128,7 +130,7 @@ class Static:
         # memos (see the module's docstring)
         self.lines: dict[int, tuple[TraceEvent, int, list[TraceEvent], IndicatorLine]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
-        self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text]] = {}
+        self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text, Location, str]] = {}
         self.facts = Facts(self.fact_labels, memo_size)
         self.other_lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
         self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
@@ -367,9 +369,10 @@ def _step(
         tk = (k, ev.id, ev.note, met)
         texts = s.step_texts.get(tk)
         if texts is None:
-            texts = s.keep(s.step_texts, tk, _step_text(s, k, ind, ev, met))
+            texts = s.keep(s.step_texts, tk, (*_step_text(s, k, ind, ev, met), loc, str(loc)))
+        at = texts[3] if loc is texts[2] else str(loc)
         pts = (s.heads[k][3] if met else "0") if aon else ev.result
-        got = s.keep(s.steps, key, Step(ev.id, texts[0], pts, texts[1], s.facts[inputs], str(loc)))
+        got = s.keep(s.steps, key, Step(ev.id, texts[0], pts, texts[1], s.facts[inputs], at))
     return got
 
 
@@ -438,11 +441,12 @@ def score_lines(c: Ctx) -> tuple[Line, ...]:
     rescaled = tuple([e.id for e in c.missing if e.result == "rescale"]) if c.missing else ()
     for ev in c.scoring:
         loc, kind = ev.loc, ev.kind
-        key: tuple[Any, ...] = (kind, ev.id, ev.result, loc.file, loc.line, loc.col)
-        if kind == "score":
-            key += (ev.inputs, *rescaled)
+        if kind == "tier":  # a tier line shows no input
+            key: tuple[Any, ...] = (kind, ev.id, ev.result, loc.file, loc.line, loc.col)
         elif kind == "round":
-            key += (ev.inputs,)  # a tier line shows no input
+            key = (kind, ev.id, ev.result, loc.file, loc.line, loc.col, ev.inputs)
+        else:
+            key = (kind, ev.id, ev.result, loc.file, loc.line, loc.col, ev.inputs, *rescaled)
         lines = memo.get(key)
         if lines is None:
             lines = s.keep(memo, key, _score_event(s, ev, rescaled))
@@ -451,31 +455,31 @@ def score_lines(c: Ctx) -> tuple[Line, ...]:
 
 
 def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[Line, ...]:
-    rs = s.rs
+    rs, (loc, at) = s.rs, s.scheme_at
+    if ev.loc is not loc:
+        at = str(ev.loc)
     if ev.kind == "score":
-        at, got = str(ev.loc), dict(ev.inputs)
+        got = dict(ev.inputs)
         base = got.get("indicators", "0")
-        out = [Line("raw", ev.id, t("raw", b=base, x=got.get("bonus", "0")), ev.result, at)]
+        line = Line("raw", ev.id, t("raw", b=base, x=got.get("bonus", "0")), ev.result, at)
         left_out = [s.inds[i] for i in rescaled if i in s.inds and not s.inds[i].bonus]
-        if left_out:
-            total = rs.scheme.total
-            k = f"{fmt(total)}/{fmt(total - sum((i.max for i in left_out), Fraction(0)))}"
-            names = join([label(i.label) for i in left_out])
-            text = t("rescale", x=names, k=k, b=base, s=ev.result)
-            out.append(Line("rescale", ev.id, text, ev.result, at))
-        return tuple(out)
+        if not left_out:
+            return (line,)
+        total = rs.scheme.total
+        k = f"{fmt(total)}/{fmt(total - sum((i.max for i in left_out), Fraction(0)))}"
+        names = join([label(i.label) for i in left_out])
+        text = t("rescale", x=names, k=k, b=base, s=ev.result)
+        return (line, Line("rescale", ev.id, text, ev.result, at))
     if ev.kind == "round":
-        r = rs.scheme.rounding
-        if r is None:
+        if rs.scheme.rounding is None:
             return ()
         zh, en = s.rounded  # the phrase with the digits and the mode filled in
         got = {"b": dict(ev.inputs).get("raw", ""), "s": ev.result}
-        text = Text(zh.format_map(got), en.format_map(got))
-        return (Line("round", ev.id, text, ev.result, str(ev.loc)),)
+        return (Line("round", ev.id, Text(zh.format_map(got), en.format_map(got)), ev.result, at),)
     tier_id = ev.result if ev.result in s.tiers else None
     rule = s.rules[tier_id] if tier_id else Text("", "")
     text = t("by score", t=s.tier(tier_id), rule=rule) if tier_id else t("by score.none")
-    return (Line("tier", ev.id, text, ev.result, str(ev.loc)),)
+    return (Line("tier", ev.id, text, ev.result, at),)
 
 
 def flag_lines(c: Ctx) -> tuple[Line, ...]:

@@ -69,21 +69,25 @@ def _explain(c: _Ctx) -> Explanation:
     pending = d.status == "pending"
     total = fmt(d.score) if d.score is not None else None
     return Explanation(
-        org_id=d.org_id,
-        org_name=d.org_name,
-        status=d.status,
-        tier=d.tier,
-        outcome=_t("pending") if pending else s.tier(d.tier),
-        total=total,
-        headline=_pending(c, reasons) if pending else _headline(c, reasons, total or ""),
-        reasons=tuple(sorted(reasons, key=lambda r: _ORDER[r.state])),
-        indicators=indicator_lines(c),
-        dimensions=dimension_lines(c),
-        score=score_lines(c),
-        flags=flag_lines(c),
-        provenance=d.provenance,
-        next_tier=_next_tier(c, reasons),
+        d.org_id,
+        d.org_name,
+        d.status,
+        d.tier,
+        _t("pending") if pending else s.tier(d.tier),  # outcome
+        total,
+        _pending(c, reasons) if pending else _headline(c, reasons, total or ""),
+        tuple(sorted(reasons, key=_rank) if len(reasons) > 1 else reasons),
+        indicator_lines(c),
+        dimension_lines(c),
+        score_lines(c),
+        flag_lines(c),
+        d.provenance,
+        _next_tier(c, reasons),
     )
+
+
+def _rank(r: Reason) -> int:
+    return _ORDER[r.state]
 
 
 def _reasons(c: _Ctx) -> list[Reason]:
@@ -132,9 +136,7 @@ def _reason(
     if got is None:
         got = s.keep(s.summaries, key, _summary(c, facts, effect, tier, how))
     state, summary = got
-    veto = s.vetoes.get(ev.id)
-    source = (veto.source or "") if veto is not None else ""
-    label = s.veto_label(ev.id)
+    source, label = s.veto_sources.get(ev.id, ""), s.veto_label(ev.id)
     return Reason(ev.id, effect, tier, label, state, summary, facts, str(ev.loc), source)
 
 
@@ -263,9 +265,11 @@ def _gap(c: _Ctx, score: Fraction, target: tuple[model.Tier, int, Text]) -> Next
     x, _, lab = target
     assert x.range.lower is not None
     bound, included = x.range.lower
-    gap, strict = bound - score, not included
+    # bound - score, on integers (Fraction's operators are slow)
+    num = bound.numerator * score.denominator - score.numerator * bound.denominator
+    den, strict = bound.denominator * score.denominator, not included
     rounding = c.s.rs.scheme.rounding
-    if strict and rounding is not None:  # the next representable score above it
-        gap, strict = gap + Fraction(1, 10**rounding.digits), False
-    g = fmt(gap)
+    if strict and rounding is not None:  # the next representable score above it: + 1/10**digits
+        num, den, strict = num * 10**rounding.digits + den, den * 10**rounding.digits, False
+    g = fmt(Fraction(num, den))
     return NextTier(x.id, lab, g, strict, (), _t("gap.strict" if strict else "gap", t=lab, g=g))
