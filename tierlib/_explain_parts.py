@@ -36,31 +36,20 @@ def remember(memo: dict[_K, _V], size: int, key: _K, value: _V) -> _V:
     return value
 
 
-class Facts(dict[tuple[tuple[str, str], ...], tuple[Fact, ...]]):
-    """``facts[inputs]``: the facts of an event's inputs, remembered by the inputs and by each
-    (name, value) pair; a fact's label and unit are its name's (``labels``)."""
+class Facts(dict[tuple[str, str], Fact]):
+    """``facts[(name, value)]``: the fact of an input, remembered by the pair (the parts that
+    show an event's inputs are remembered by them anyway); its label and unit are its name's."""
 
-    __slots__ = ("labels", "pairs", "size")
+    __slots__ = ("labels", "size")
 
     def __init__(self, labels: dict[str, tuple[Text, str]], size: int) -> None:
         super().__init__()
         self.labels, self.size = labels, size
-        self.pairs: dict[tuple[str, str], Fact] = {}
 
-    def __missing__(self, inputs: tuple[tuple[str, str], ...]) -> tuple[Fact, ...]:
-        pairs, size, out = self.pairs, self.size, []
-        for pair in inputs:
-            got = pairs.get(pair)
-            if got is None:
-                name, value = pair
-                lab, unit = self.labels.get(name) or (Text(name, name), "")
-                got = Fact(name, lab, value, unit)
-                if size:
-                    if len(pairs) >= size:
-                        pairs.clear()
-                    pairs[pair] = got
-            out.append(got)
-        return remember(self, size, inputs, tuple(out))
+    def __missing__(self, pair: tuple[str, str]) -> Fact:
+        name, value = pair
+        lab, unit = self.labels.get(name) or (Text(name, name), "")
+        return remember(self, self.size, pair, Fact(name, lab, value, unit))
 
 
 class Static:
@@ -212,7 +201,8 @@ class Ctx:
     """
 
     __slots__ = (
-        "d", "dims", "flags", "heads", "missing", "ordered", "runs", "s", "scoring", "vetoes",
+        "d", "dims", "flags", "got", "heads", "missing", "ordered", "runs", "s", "scoring",
+        "vetoes",
     )  # fmt: skip
 
     def __init__(self, d: Decision, static: Static) -> None:
@@ -225,11 +215,15 @@ class Ctx:
         vetoes: list[TraceEvent] = []
         flags: list[TraceEvent] = []
         missing: list[TraceEvent] = []
+        lines, got = static.lines, []
         for e in d.trace:
             kind = e.kind
             if kind == "item":
                 run.append(e)
-            elif kind == "indicator":
+            elif kind == "indicator":  # its line if remembered for this event and these items
+                hit = lines.get(id(e))
+                ok = hit is not None and hit[0] is e and hit[1] == len(heads) and hit[2] == run
+                got.append(hit[3] if ok else None)  # type: ignore[index]
                 heads.append(e)
                 runs.append(run)
                 run = []
@@ -242,12 +236,14 @@ class Ctx:
             elif kind == "flag":
                 flags.append(e)
             elif kind == "missing":
+                got.append(None)
                 heads.append(e)
                 runs.append(run)
                 run = []
                 missing.append(e)
         self.heads, self.runs, self.dims, self.scoring = heads, runs, dims, scoring
         self.vetoes, self.flags, self.missing = vetoes, flags, missing
+        self.got: list[IndicatorLine | None] = got
         self.ordered = not run and static.distinct and list(map(_ID, heads)) == static.ind_ids
         if not self.ordered:
             self.regroup()
@@ -264,6 +260,7 @@ class Ctx:
         ids = self.s.ind_ids
         self.heads = [first.get(i) for i in ids]
         self.runs = [steps.get(i, []) for i in ids]
+        self.got = [None] * len(ids)
         self.ordered = False
 
     def missing_facts(self, ev: TraceEvent) -> tuple[str, ...]:
@@ -285,6 +282,10 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
     s = c.s
     memo, size, out = s.lines, s.memo_size, []
     for k, ind in enumerate(s.rs.indicators):
+        line = c.got[k]  # found while indexing
+        if line is not None:
+            out.append(line)
+            continue
         ev, evs = c.heads[k], c.runs[k]
         if ev is None or ev.kind != "indicator":
             out.append(_other_line(c, k, ind, ev, evs))
@@ -336,13 +337,19 @@ def _indicator_line(
     s = c.s
     label_, dim_label, method, max_, source, loc, at = s.heads[k]
     steps = tuple([_step(s, k, ind, e, parent) for e in evs]) if evs else ()
-    points, missing, policy, facts = None, None, "", s.facts[ev.inputs if ev else ()]
+    fact = s.facts
+    points, missing, policy, facts = (
+        None,
+        None,
+        "",
+        tuple([fact[x] for x in ev.inputs] if ev else ()),
+    )
     if ev is not None and ev.kind == "missing":
         names = c.missing_facts(ev)
         pol = t("policy." + ev.result) if f"policy.{ev.result}" in PHRASES else t("missing")
         missing = t("needs", x=pol, f=join([s.fact_label(n) for n in names]))
         points, policy = ("0" if ev.result == "zero" else None), ev.result
-        facts = s.facts[tuple((n, "missing") for n in names)]
+        facts = tuple([fact[(n, "missing")] for n in names])
     elif ev is not None:
         points = ev.result
     if ev is not None and ev.loc is not loc:
@@ -372,7 +379,9 @@ def _step(
             texts = s.keep(s.step_texts, tk, (*_step_text(s, k, ind, ev, met), loc, str(loc)))
         at = texts[3] if loc is texts[2] else str(loc)
         pts = (s.heads[k][3] if met else "0") if aon else ev.result
-        got = s.keep(s.steps, key, Step(ev.id, texts[0], pts, texts[1], s.facts[inputs], at))
+        fact = s.facts
+        facts = tuple([fact[x] for x in inputs])
+        got = s.keep(s.steps, key, Step(ev.id, texts[0], pts, texts[1], facts, at))
     return got
 
 
@@ -493,7 +502,7 @@ def flag_lines(c: Ctx) -> tuple[Line, ...]:
         if line is None:
             head = s.flag_heads.get(ev.id)
             lab, esc = head if head is not None else (Text(ev.id, ev.id), None)
-            facts = s.facts[ev.inputs]
+            facts = tuple([s.facts[x] for x in ev.inputs])
             line = s.keep(memo, key, Line("flag", ev.id, lab, ev.result, str(loc), "", facts, esc))
         out.append(line)
     return tuple(out)

@@ -129,7 +129,7 @@ def _reason(
     c: _Ctx, ev: TraceEvent, effect: str, tier: str | None, how: tuple[str, str | None]
 ) -> Reason:
     s = c.s
-    facts = s.facts[ev.inputs]
+    facts = tuple([s.facts[x] for x in ev.inputs])
     # the summary: a function of the effect, the tier and how (and of the gaps if undetermined)
     key = (effect, tier, *how, ev.inputs if how[0] == "undetermined" else None)
     got = s.summaries.get(key)
