@@ -10,7 +10,7 @@ one. Filling one twice from two threads stores equal values; no memo is ever ite
 
 from __future__ import annotations
 
-import operator
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -23,7 +23,8 @@ from tierlib.errors import Location
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 _SCORING = frozenset(("score", "round", "tier"))
-_ID = operator.attrgetter("id")
+_HEADS = ("indicator", "missing")  # the kinds of an indicator's own event
+_INDICATOR_KINDS = frozenset(("item", "indicator", "missing"))
 
 
 def remember(memo: dict[_K, _V], size: int, key: _K, value: _V) -> _V:
@@ -117,10 +118,11 @@ class Static:
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
         self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier
         # memos (see the module's docstring)
-        self.lines: dict[int, tuple[TraceEvent, int, list[TraceEvent], IndicatorLine]] = {}
+        self.lines: dict[int, tuple[tuple[TraceEvent, ...], int, IndicatorLine]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
         self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text, Location, str]] = {}
         self.facts = Facts(self.fact_labels, memo_size)
+        self.fact = self.facts.__getitem__  # the fact of a (name, value) input
         self.other_lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
         self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
         self.score_lines: dict[tuple[Any, ...], tuple[Line, ...]] = {}
@@ -191,43 +193,70 @@ class Static:
 
 
 class Ctx:
-    """One decision's trace, indexed in one pass: by kind, and per indicator (in the rule set's
-    order) its first indicator or missing event (``heads``) and its item events (``runs``).
+    """One decision's trace, indexed: by kind, and per indicator (by its position in the rule
+    set) its remembered line (``got``) or else its first indicator or missing event and its item
+    events (``todo``).
 
-    An engine lays a trace out as each indicator's items, then its indicator or missing event,
-    in the rule set's order: then an indicator's items are the run just before its event.
-    ``ordered`` says the trace looks so; :func:`indicator_lines` checks that the items of a
-    run it does not remember name its indicator, else :meth:`regroup` groups items by parent.
+    An engine lays a trace out as one segment per indicator in the rule set's order (the
+    indicator's items, then its indicator or missing event), then the other events; segments
+    repeat whenever an indicator's inputs do. A trace that looks so is read segment by segment,
+    a remembered one recognised by the identity of its events without reading them; any other
+    is read event by event (:meth:`_group`).
     """
 
     __slots__ = (
-        "d", "dims", "flags", "got", "heads", "missing", "ordered", "runs", "s", "scoring",
-        "vetoes",
+        "d", "dims", "flags", "got", "missing", "s", "scoring", "todo", "vetoes",
     )  # fmt: skip
 
     def __init__(self, d: Decision, static: Static) -> None:
         self.d, self.s = d, static
-        heads: list[TraceEvent | None] = []
-        runs: list[list[TraceEvent]] = []
-        run: list[TraceEvent] = []
-        dims: list[TraceEvent] = []
-        scoring: list[TraceEvent] = []  # score, round and tier events in trace order
-        vetoes: list[TraceEvent] = []
-        flags: list[TraceEvent] = []
-        missing: list[TraceEvent] = []
-        lines, got = static.lines, []
-        for e in d.trace:
+        self.got: list[IndicatorLine | None] = []
+        self.todo: dict[int, tuple[TraceEvent | None, list[TraceEvent]]] = {}
+        self.dims: list[TraceEvent] = []
+        self.scoring: list[TraceEvent] = []  # score, round and tier events in trace order
+        self.vetoes: list[TraceEvent] = []
+        self.flags: list[TraceEvent] = []
+        self.missing: list[TraceEvent] = []
+        end = self._segments() if static.distinct else None
+        if end is None or not self._sort(d.trace[end:], strict=True):
+            self._group()
+
+    def _segments(self) -> int | None:
+        """Read the indicators' segments: where they end, or None if the trace is not so."""
+        trace, s = self.d.trace, self.s
+        lines, got, todo = s.lines, self.got, self.todo
+        p, n = 0, len(trace)
+        for k, ind_id in enumerate(s.ind_ids):
+            if p >= n:
+                return None
+            hit = lines.get(id(trace[p]))
+            if hit is not None and hit[1] == k:
+                seg = hit[0]
+                if trace[p : p + len(seg)] == seg:  # the same events (or equal ones)
+                    got.append(hit[2])
+                    p += len(seg)
+                    continue
+            q = p
+            while q < n and trace[q].kind == "item":
+                q += 1
+            if q == n or trace[q].kind not in _HEADS or trace[q].id != ind_id:
+                return None
+            items = list(trace[p:q])
+            if any(e.parent != ind_id for e in items):
+                return None
+            got.append(None)
+            todo[k] = (trace[q], items)
+            if trace[q].kind == "missing":
+                self.missing.append(trace[q])
+            p = q + 1
+        return p
+
+    def _sort(self, events: Iterable[TraceEvent], strict: bool) -> bool:
+        """Sort ``events`` by kind; ``strict``: False at an item, indicator or missing event."""
+        dims, scoring, vetoes, flags = self.dims, self.scoring, self.vetoes, self.flags
+        for e in events:
             kind = e.kind
-            if kind == "item":
-                run.append(e)
-            elif kind == "indicator":  # its line if remembered for this event and these items
-                hit = lines.get(id(e))
-                ok = hit is not None and hit[0] is e and hit[1] == len(heads) and hit[2] == run
-                got.append(hit[3] if ok else None)  # type: ignore[index]
-                heads.append(e)
-                runs.append(run)
-                run = []
-            elif kind == "dimension":
+            if kind == "dimension":
                 dims.append(e)
             elif kind in _SCORING:
                 scoring.append(e)
@@ -235,33 +264,28 @@ class Ctx:
                 vetoes.append(e)
             elif kind == "flag":
                 flags.append(e)
-            elif kind == "missing":
-                got.append(None)
-                heads.append(e)
-                runs.append(run)
-                run = []
-                missing.append(e)
-        self.heads, self.runs, self.dims, self.scoring = heads, runs, dims, scoring
-        self.vetoes, self.flags, self.missing = vetoes, flags, missing
-        self.got: list[IndicatorLine | None] = got
-        self.ordered = not run and static.distinct and list(map(_ID, heads)) == static.ind_ids
-        if not self.ordered:
-            self.regroup()
+            elif kind in _INDICATOR_KINDS:
+                if strict:
+                    return False
+                if kind == "missing":
+                    self.missing.append(e)
+        return True
 
-    def regroup(self) -> None:
-        """Each indicator's first indicator or missing event, and all the items naming it."""
+    def _group(self) -> None:
+        """Read the trace event by event: each indicator's first indicator or missing event, and
+        all the items naming it."""
+        for part in (self.dims, self.scoring, self.vetoes, self.flags, self.missing):
+            part.clear()
+        self._sort(self.d.trace, strict=False)
         first: dict[str, TraceEvent] = {}
         steps: dict[str, list[TraceEvent]] = {}
         for e in self.d.trace:
             if e.kind == "item":
                 steps.setdefault(e.parent, []).append(e)
-            elif e.kind in ("indicator", "missing"):
+            elif e.kind in _HEADS:
                 first.setdefault(e.id, e)
-        ids = self.s.ind_ids
-        self.heads = [first.get(i) for i in ids]
-        self.runs = [steps.get(i, []) for i in ids]
-        self.got = [None] * len(ids)
-        self.ordered = False
+        self.todo = {k: (first.get(i), steps.get(i, [])) for k, i in enumerate(self.s.ind_ids)}
+        self.got = [None] * len(self.todo)
 
     def missing_facts(self, ev: TraceEvent) -> tuple[str, ...]:
         names = tuple(n for n, v in ev.inputs if v == "missing")
@@ -275,9 +299,10 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
     """The line of every indicator: a function of its trace events, remembered by their identity.
 
     An engine hands out the same event objects whenever an indicator's inputs repeat, so the
-    line is built once for them. A memo keeps the events it names alive, so their ids stay
-    theirs; an indicator event's items are compared, which takes no time when they are the same
-    objects (and equal events give an equal line).
+    line is built once for them. The memo is keyed by the id of the first of an indicator's
+    events (items, then the indicator event) and keeps them alive, so their ids stay theirs;
+    they are compared, which takes no time when they are the same objects (and equal events
+    give an equal line).
     """
     s = c.s
     memo, size, out = s.lines, s.memo_size, []
@@ -286,22 +311,20 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
         if line is not None:
             out.append(line)
             continue
-        ev, evs = c.heads[k], c.runs[k]
+        ev, evs = c.todo[k]
         if ev is None or ev.kind != "indicator":
             out.append(_other_line(c, k, ind, ev, evs))
             continue
-        hit = memo.get(id(ev))
-        if hit is not None and hit[0] is ev and hit[1] == k and hit[2] == evs:
-            out.append(hit[3])
+        seg = (*evs, ev)
+        hit = memo.get(id(seg[0]))
+        if hit is not None and hit[1] == k and hit[0] == seg:
+            out.append(hit[2])
             continue
-        if c.ordered and any(e.parent != ind.id for e in evs):  # not laid out as assumed
-            c.regroup()
-            return indicator_lines(c)
-        line = _indicator_line(c, k, ind, ev, evs, ev)
+        line = _line(s, k, ind, ev, evs)
         if size:
             if len(memo) >= size:  # bounded: start over rather than grow
                 memo.clear()
-            memo[id(ev)] = (ev, k, evs, line)
+            memo[id(seg[0])] = (seg, k, line)
         out.append(line)
     return tuple(out)
 
@@ -311,9 +334,6 @@ def _other_line(
 ) -> IndicatorLine:
     """The line of an indicator without an indicator event: none, or a missing one."""
     s = c.s
-    if c.ordered and any(e.parent != ind.id for e in evs):  # not laid out as assumed
-        c.regroup()
-        ev, evs = c.heads[k], c.runs[k]
     key: tuple[Any, ...] = (k, id(ev), *map(id, evs))
     parent = None  # the first indicator event, whose inputs an all-or-nothing step shows
     if ev is not None:  # a missing event: its line also names the decision's gaps
@@ -324,6 +344,20 @@ def _other_line(
         line = _indicator_line(c, k, ind, ev, evs, parent)
         hit = s.keep(s.other_lines, key, ((ev, parent, *evs), line))
     return hit[1]
+
+
+def _line(
+    s: Static, k: int, ind: model.Indicator, ev: TraceEvent, evs: list[TraceEvent]
+) -> IndicatorLine:
+    """The line of an indicator event ``ev`` with its items ``evs``."""
+    label_, dim_label, method, max_, source, loc, at = s.heads[k]
+    steps = tuple([_step(s, k, ind, e, ev) for e in evs]) if evs else ()
+    facts = tuple(map(s.fact, ev.inputs))
+    at = at if ev.loc is loc else str(ev.loc)
+    return IndicatorLine(
+        ind.id, label_, dim_label, ev.result, max_, method, facts, steps, None, at, "", ind.bonus,
+        source,
+    )  # fmt: skip
 
 
 def _indicator_line(
@@ -379,9 +413,8 @@ def _step(
             texts = s.keep(s.step_texts, tk, (*_step_text(s, k, ind, ev, met), loc, str(loc)))
         at = texts[3] if loc is texts[2] else str(loc)
         pts = (s.heads[k][3] if met else "0") if aon else ev.result
-        fact = s.facts
-        facts = tuple([fact[x] for x in inputs])
-        got = s.keep(s.steps, key, Step(ev.id, texts[0], pts, texts[1], facts, at))
+        step = Step(ev.id, texts[0], pts, texts[1], tuple(map(s.fact, inputs)), at)
+        got = s.keep(s.steps, key, step)
     return got
 
 
