@@ -129,7 +129,7 @@ class Static:
         self.flag_lines: dict[tuple[Any, ...], Line] = {}
         self.reasons: dict[tuple[Any, ...], Reason] = {}
         self.summaries: dict[tuple[Any, ...], tuple[Any, Text]] = {}
-        self.headlines: dict[tuple[Any, ...], Text] = {}
+        self.frames: dict[tuple[Any, ...], tuple[str, str]] = {}
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
 
     def keep(self, memo: dict[_K, _V], key: _K, value: _V) -> _V:
@@ -242,8 +242,9 @@ class Ctx:
             if q == n or trace[q].kind not in _HEADS or trace[q].id != ind_id:
                 return None
             items = list(trace[p:q])
-            if any(e.parent != ind_id for e in items):
-                return None
+            for e in items:
+                if e.parent != ind_id:
+                    return None
             got.append(None)
             todo[k] = (trace[q], items)
             if trace[q].kind == "missing":

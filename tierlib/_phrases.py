@@ -17,9 +17,11 @@ from tierlib import model
 from tierlib.decision import fmt
 
 Lang: TypeAlias = Literal["zh", "en"]
+Template: TypeAlias = tuple[str, str]  # a phrase in Chinese and English, some arguments left
 
 __all__ = [
-    "FIXED", "PHRASES", "Lang", "Text", "bound_text", "join", "label", "partial", "range_text", "t",
+    "FIXED", "PHRASES", "Lang", "Template", "Text", "bound_text", "fill", "join", "label", "partial",
+    "range_text", "t",
 ]  # fmt: skip
 
 
@@ -119,14 +121,37 @@ def t(key: str, **args: Text | str) -> Text:
     return Text(zh.format_map(args), en.format_map(in_en))
 
 
-def partial(key: str, **args: Text | str) -> tuple[str, str]:
-    """The templates of ``key`` in Chinese and English with ``args`` filled in, the others left."""
+def partial(key: str, **args: Text | str | Template) -> Template:
+    """The templates of ``key`` with ``args`` filled in and the other arguments left as they are
+    (``{name}``). A Text or str argument stays literal; a :data:`Template` argument (a
+    ``partial`` of its own) is inserted as it is, its arguments left too. :func:`fill` fills the
+    rest, giving what :func:`t` gives for all the arguments at once."""
     zh, en = PHRASES[key]
+    in_zh, in_en = _Left(), _Left()
     for name, v in args.items():
-        z, e = (v.zh, v.en) if isinstance(v, Text) else (v, v)
-        zh = zh.replace(f"{{{name}}}", z.replace("{", "{{").replace("}", "}}"))
-        en = en.replace(f"{{{name}}}", e.replace("{", "{{").replace("}", "}}"))
-    return zh, en
+        if isinstance(v, Text):
+            in_zh[name], in_en[name] = _literal(v.zh), _literal(v.en)
+        elif isinstance(v, str):
+            in_zh[name] = in_en[name] = _literal(v)
+        else:
+            in_zh[name], in_en[name] = v
+    return zh.format_map(in_zh), en.format_map(in_en)
+
+
+def fill(template: Template, **args: str) -> Text:
+    """The phrase of a :func:`partial` ``template`` with the arguments it left."""
+    return Text(template[0].format_map(args), template[1].format_map(args))
+
+
+class _Left(dict[str, str]):
+    """Arguments by name; a name not given is left as ``{name}``."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def join(texts: Sequence[Text], zh_sep: str = "、", en_sep: str = ", ") -> Text:

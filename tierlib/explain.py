@@ -27,10 +27,12 @@ from tierlib._explanation import State as State
 from tierlib._explanation import Step as Step
 from tierlib._phrases import PHRASES as _PHRASES
 from tierlib._phrases import Lang as Lang
+from tierlib._phrases import Template, bound_text
 from tierlib._phrases import Text as Text
-from tierlib._phrases import bound_text
+from tierlib._phrases import fill as _fill
 from tierlib._phrases import join as _join
 from tierlib._phrases import label as _label
+from tierlib._phrases import partial as _partial
 from tierlib._phrases import t as _t
 from tierlib.decision import Decision, TraceEvent, fmt
 
@@ -160,38 +162,41 @@ def _summary(
 
 
 def _headline(c: _Ctx, reasons: list[Reason], s: str) -> Text:
-    """The headline of a decision that is not pending, remembered by what it is built from:
-    the tiers, the score's text and the decisive reasons (a reason's label is its id's)."""
+    """The headline of a decision that is not pending: the score's text ``s`` in a frame
+    remembered by what it is built from, the tiers and the decisive reasons (a reason's label is
+    its id's)."""
     d = c.d
-    decisive = tuple((r.id, r.effect) for r in reasons if r.state == "decisive")
-    key = (d.tier, d.score_tier, s, decisive)
-    got = c.s.headlines.get(key)
-    if got is None:
-        got = c.s.keep(c.s.headlines, key, _headline_text(c, reasons, s))
-    return got
+    decisive = tuple([(r.id, r.effect) for r in reasons if r.state == "decisive"])
+    key = (d.tier, d.score_tier, decisive)
+    frame = c.s.frames.get(key)
+    if frame is None:
+        frame = c.s.keep(c.s.frames, key, _frame(c, reasons))
+    return _fill(frame, s=s)
 
 
-def _headline_text(c: _Ctx, reasons: list[Reason], s: str) -> Text:
+def _frame(c: _Ctx, reasons: list[Reason]) -> Template:
+    """The headline with the score's text left as ``{s}``."""
     d, st = c.d, c.s
     final, by_score = st.tier(d.tier), st.tier(d.score_tier)
     decisive = [r for r in reasons if r.state == "decisive"]
     for r in decisive:
         if r.effect in _FORCE:
-            alone = _t("alone.same" if d.score_tier == d.tier else "alone", s=s, t=by_score)
-            return _t("h." + r.effect, r=r.label, t=final, alone=alone)
+            alone = _partial("alone.same" if d.score_tier == d.tier else "alone", t=by_score)
+            return _partial("h." + r.effect, r=r.label, t=final, alone=alone)
     for r in decisive:
         if r.effect == "cap":
-            return _t("h.cap", r=r.label, t=final, got=_t("got", s=s, t=by_score))
+            return _partial("h.cap", r=r.label, t=final, got=_partial("got", t=by_score))
     if decisive:
         verb = _t("lowered", t=final) if d.tier is not None else _t("eff.unrated")
-        return _t("h.require", r=decisive[0].label, verb=verb, got=_t("got", s=s, t=by_score))
+        got = _partial("got", t=by_score)
+        return _partial("h.require", r=decisive[0].label, verb=verb, got=got)
     if d.tier is None:
         low = next((x for x in reversed(st.rs.tiers) if x.range.lower is not None), None)
         if low is None or low.range.lower is None:
-            return Text("不予定级。", "Not rated.")
+            return "不予定级。", "Not rated."
         b = bound_text("at_least" if low.range.lower[1] else "above", low.range.lower[0])
-        return _t("h.low", s=s, t=_label(low.label), b=b)
-    return _t("h.score", s=s, rule=st.rules[d.tier], t=final)
+        return _partial("h.low", t=_label(low.label), b=b)
+    return _partial("h.score", rule=st.rules[d.tier], t=final)
 
 
 def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
