@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import attrs
-
 from tierlib import model
 from tierlib._explain_parts import Ctx as _Ctx
 from tierlib._explain_parts import Static as _Static
@@ -84,7 +82,7 @@ def _explain(c: _Ctx) -> Explanation:
         score_lines(c),
         flag_lines(c),
         d.provenance,
-        _next_tier(c, reasons),
+        _next_tier(c, reasons, total or ""),
     )
 
 
@@ -219,7 +217,7 @@ def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
     return _t("h.pending", x=_join(parts or [_t("p.all")], "；", "; "), tail=tail)
 
 
-def _next_tier(c: _Ctx, reasons: list[Reason]) -> NextTier | None:
+def _next_tier(c: _Ctx, reasons: list[Reason], total: str) -> NextTier | None:
     """What the next better tier needs, remembered by what it is built from: the tier the score
     gives, the exact score (unless already the best tier) and the ids of the reasons that block
     it (a reason's label is its id's). Keys of the best tier by score have two items."""
@@ -249,11 +247,12 @@ def _next_tier(c: _Ctx, reasons: list[Reason]) -> NextTier | None:
             or (r.effect == "require" and k <= index.get(r.tier or "", -1))
         ]
     )
-    score = d.score
-    key = (score.numerator, score.denominator, d.score_tier, ids)
+    score = d.score  # by its text if that is exact (it is unless it starts with ≈)
+    exact: object = total if total[:1] != "≈" else (score.numerator, score.denominator)
+    key = (exact, d.score_tier, ids)
     got = memo.get(key)
     if got is None:
-        free = (*key[:3], ())  # the same score unblocked
+        free = (exact, d.score_tier, ())  # the same score unblocked
         base = memo.get(free)
         if base is None:
             base = s.keep(memo, free, _gap(c, score, target))
@@ -261,7 +260,8 @@ def _next_tier(c: _Ctx, reasons: list[Reason]) -> NextTier | None:
         if ids:
             blocked = tuple([s.quote(i) for i in ids])
             text = _t("blocked", x=base.text, b=_join(blocked))
-            got = s.keep(memo, key, attrs.evolve(base, blocked_by=blocked, text=text))
+            got = NextTier(base.tier, base.label, base.gap, base.strict, blocked, text)
+            s.keep(memo, key, got)
     return got
 
 
