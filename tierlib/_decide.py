@@ -22,7 +22,7 @@ import attrs
 
 from tierlib import __version__ as _version
 from tierlib import _score, model
-from tierlib._scorers import Scorer
+from tierlib._scorers import Scored, Scorer
 from tierlib.decision import (
     Decision,
     FiredVeto,
@@ -44,7 +44,6 @@ ZERO = Fraction(0)
 # conditions that held): an engine keeps up to its memo_size (MEMO_SIZE by default) of them,
 # so repeated values (booleans, counts, shares with few decimals) are scored and formatted once.
 MEMO_SIZE = 8192
-Scored = tuple[Fraction, tuple[TraceEvent, ...]]
 
 
 def facts_digest(org: model.Organization, shown: Mapping[str, str]) -> str:

@@ -20,7 +20,7 @@ from tierlib._score import IntRange, exact_sum
 from tierlib.decision import TraceEvent, fmt
 from tierlib.errors import Location
 
-__all__ = ["Scorer", "compile_scorer"]
+__all__ = ["Scored", "Scorer", "compile_scorer"]
 
 ZERO, ONE = Fraction(0), Fraction(1)
 Scored = tuple[Fraction, tuple[TraceEvent, ...]]
