@@ -56,6 +56,11 @@ class Facts(dict[tuple[str, str], Fact]):
 class Static:
     """What explanations under one rule set share: look-ups, phrases built once, memos."""
 
+    MEMOS = (
+        "lines", "other_lines", "steps", "step_texts", "facts", "dim_lines", "score_lines",
+        "flag_lines", "reasons", "summaries", "frames", "next_tiers",
+    )  # fmt: skip
+
     def __init__(self, rs: model.RuleSet, memo_size: int) -> None:
         self.rs, self.memo_size = rs, memo_size
         self.tiers = {x.id: x for x in rs.tiers}
