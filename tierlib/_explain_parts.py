@@ -50,7 +50,12 @@ class Facts(dict[tuple[str, str], Fact]):
     def __missing__(self, pair: tuple[str, str]) -> Fact:
         name, value = pair
         lab, unit = self.labels.get(name) or (Text(name, name), "")
-        return remember(self, self.size, pair, Fact(name, lab, value, unit))
+        got = Fact(name, lab, value, unit)
+        if self.size:  # as remember()
+            if len(self) >= self.size:
+                self.clear()
+            self[pair] = got
+        return got
 
 
 class Static:
@@ -130,7 +135,7 @@ class Static:
         self.fact = self.facts.__getitem__  # the fact of a (name, value) input
         self.other_lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
         self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
-        self.score_lines: dict[tuple[Any, ...], tuple[Line, ...]] = {}
+        self.score_lines: dict[tuple[str, str, str, int, int], tuple[Line, ...]] = {}
         self.flag_lines: dict[tuple[Any, ...], Line] = {}
         self.reasons: dict[tuple[Any, ...], Reason] = {}
         self.summaries: dict[tuple[Any, ...], tuple[Any, Text]] = {}
@@ -216,7 +221,8 @@ class Ctx:
     def __init__(self, d: Decision, static: Static) -> None:
         self.d, self.s = d, static
         self.got: list[IndicatorLine | None] = []
-        self.todo: dict[int, tuple[TraceEvent | None, list[TraceEvent]]] = {}
+        # an indicator's events when its line was not found (looked up: True)
+        self.todo: dict[int, tuple[TraceEvent | None, list[TraceEvent], bool]] = {}
         self.dims: list[TraceEvent] = []
         self.scoring: list[TraceEvent] = []  # score, round and tier events in trace order
         self.vetoes: list[TraceEvent] = []
@@ -251,7 +257,7 @@ class Ctx:
                 if e.parent != ind_id:
                     return None
             got.append(None)
-            todo[k] = (trace[q], items)
+            todo[k] = (trace[q], items, True)
             if trace[q].kind == "missing":
                 self.missing.append(trace[q])
             p = q + 1
@@ -290,7 +296,8 @@ class Ctx:
                 steps.setdefault(e.parent, []).append(e)
             elif e.kind in _HEADS:
                 first.setdefault(e.id, e)
-        self.todo = {k: (first.get(i), steps.get(i, [])) for k, i in enumerate(self.s.ind_ids)}
+        ids = self.s.ind_ids
+        self.todo = {k: (first.get(i), steps.get(i, []), False) for k, i in enumerate(ids)}
         self.got = [None] * len(self.todo)
 
     def missing_facts(self, ev: TraceEvent) -> tuple[str, ...]:
@@ -317,15 +324,16 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
         if line is not None:
             out.append(line)
             continue
-        ev, evs = c.todo[k]
+        ev, evs, looked_up = c.todo[k]
         if ev is None or ev.kind != "indicator":
             out.append(_other_line(c, k, ind, ev, evs))
             continue
         seg = (*evs, ev)
-        hit = memo.get(id(seg[0]))
-        if hit is not None and hit[1] == k and hit[0] == seg:
-            out.append(hit[2])
-            continue
+        if not looked_up:
+            hit = memo.get(id(seg[0]))
+            if hit is not None and hit[1] == k and hit[0] == seg:
+                out.append(hit[2])
+                continue
         line = _line(s, k, ind, ev, evs)
         if size:
             if len(memo) >= size:  # bounded: start over rather than grow
@@ -419,8 +427,11 @@ def _step(
             texts = s.keep(s.step_texts, tk, (*_step_text(s, k, ind, ev, met), loc, str(loc)))
         at = texts[3] if loc is texts[2] else str(loc)
         pts = (s.heads[k][3] if met else "0") if aon else ev.result
-        step = Step(ev.id, texts[0], pts, texts[1], tuple(map(s.fact, inputs)), at)
-        got = s.keep(s.steps, key, step)
+        got = Step(ev.id, texts[0], pts, texts[1], tuple(map(s.fact, inputs)), at)
+        if s.memo_size:  # as remember()
+            if len(s.steps) >= s.memo_size:
+                s.steps.clear()
+            s.steps[key] = got
     return got
 
 
@@ -481,20 +492,19 @@ def dimension_lines(c: Ctx) -> tuple[Line, ...]:
 
 
 def score_lines(c: Ctx) -> tuple[Line, ...]:
-    """The lines of the score, rescaling, rounding and banding, each remembered by the values of
-    its event that it shows (a score event's also by the indicators the decision left out)."""
+    """The lines of the score, rescaling, rounding and banding. A banding line is remembered by
+    its event's id, result and location; the others show the raw score, which seldom repeats,
+    so they are built each time."""
     s = c.s
     memo = s.score_lines
     out: list[Line] = []
     rescaled = tuple([e.id for e in c.missing if e.result == "rescale"]) if c.missing else ()
     for ev in c.scoring:
-        loc, kind = ev.loc, ev.kind
-        if kind == "tier":  # a tier line shows no input
-            key: tuple[Any, ...] = (kind, ev.id, ev.result, loc.file, loc.line, loc.col)
-        elif kind == "round":
-            key = (kind, ev.id, ev.result, loc.file, loc.line, loc.col, ev.inputs)
-        else:
-            key = (kind, ev.id, ev.result, loc.file, loc.line, loc.col, ev.inputs, *rescaled)
+        if ev.kind != "tier":
+            out += _score_event(s, ev, rescaled)
+            continue
+        loc = ev.loc
+        key = (ev.id, ev.result, loc.file, loc.line, loc.col)  # it shows no input
         lines = memo.get(key)
         if lines is None:
             lines = s.keep(memo, key, _score_event(s, ev, rescaled))
