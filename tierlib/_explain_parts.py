@@ -16,7 +16,17 @@ from typing import Any, TypeVar
 
 from tierlib import model
 from tierlib._explanation import Fact, IndicatorLine, Line, NextTier, Reason, Step
-from tierlib._phrases import PHRASES, Text, bound_text, join, label, partial, range_text, t
+from tierlib._phrases import (
+    PHRASES,
+    Text,
+    bound_text,
+    fill,
+    join,
+    label,
+    partial,
+    range_text,
+    t,
+)
 from tierlib.decision import Decision, TraceEvent, fmt
 from tierlib.errors import Location
 
@@ -519,7 +529,8 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
     if ev.kind == "score":
         got = dict(ev.inputs)
         base = got.get("indicators", "0")
-        line = Line("raw", ev.id, t("raw", b=base, x=got.get("bonus", "0")), ev.result, at)
+        text = fill(PHRASES["raw"], b=base, x=got.get("bonus", "0"))
+        line = Line("raw", ev.id, text, ev.result, at)
         left_out = [s.inds[i] for i in rescaled if i in s.inds and not s.inds[i].bonus]
         if not left_out:
             return (line,)
@@ -531,9 +542,8 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
     if ev.kind == "round":
         if rs.scheme.rounding is None:
             return ()
-        zh, en = s.rounded  # the phrase with the digits and the mode filled in
-        got = {"b": dict(ev.inputs).get("raw", ""), "s": ev.result}
-        return (Line("round", ev.id, Text(zh.format_map(got), en.format_map(got)), ev.result, at),)
+        text = fill(s.rounded, b=dict(ev.inputs).get("raw", ""), s=ev.result)  # digits, mode in
+        return (Line("round", ev.id, text, ev.result, at),)
     tier_id = ev.result if ev.result in s.tiers else None
     rule = s.rules[tier_id] if tier_id else Text("", "")
     text = t("by score", t=s.tier(tier_id), rule=rule) if tier_id else t("by score.none")
