@@ -102,6 +102,14 @@ class Static:
             for ind in rs.indicators
         ]
         self.aon = [ind.all_or_nothing is not None for ind in rs.indicators]
+        # steps worth remembering: yes/no items' (a step of a linear, banded, assessed or
+        # per-unit indicator shows its fact's value: new whenever the indicator's line is)
+        self.keep_steps = [
+            ind.checklist is not None
+            or ind.deductions is not None
+            or ind.all_or_nothing is not None
+            for ind in rs.indicators
+        ]
         self.heads: list[tuple[Text, Text, Text, str, str, Location, str]] = []
         for ind in rs.indicators:
             dim = self.dims.get(ind.dimension or "")
@@ -421,28 +429,37 @@ def _indicator_line(
 def _step(
     s: Static, k: int, ind: model.Indicator, ev: TraceEvent, parent: TraceEvent | None
 ) -> Step:
-    """One step, remembered by the values it shows (and the indicator's inputs it borrows)."""
+    """One step; a yes/no item's remembered by the values it shows (the inputs it shows may be
+    its indicator event's: an all-or-nothing step has none of its own)."""
     loc, inputs = ev.loc, ev.inputs
-    key: tuple[Any, ...] = (k, ev.id, ev.note, ev.result, inputs, loc.file, loc.line, loc.col)
     aon = s.aon[k] and ev.id not in s.items[k]  # a step of an all-or-nothing indicator
-    if aon and not inputs:  # it shows the indicator's inputs
+    if aon and not inputs:
         inputs = parent.inputs if parent is not None else ()
-        key += (inputs,)
+    if not (s.keep_steps[k] and s.memo_size):
+        return _new_step(s, k, ind, ev, inputs, aon)
+    key = (k, ev.id, ev.note, ev.result, inputs, loc.file, loc.line, loc.col)
     got = s.steps.get(key)
     if got is None:
-        met = ev.note == "met" or ev.result == "met"
-        tk = (k, ev.id, ev.note, met)
-        texts = s.step_texts.get(tk)
-        if texts is None:
-            texts = s.keep(s.step_texts, tk, (*_step_text(s, k, ind, ev, met), loc, str(loc)))
-        at = texts[3] if loc is texts[2] else str(loc)
-        pts = (s.heads[k][3] if met else "0") if aon else ev.result
-        got = Step(ev.id, texts[0], pts, texts[1], tuple(map(s.fact, inputs)), at)
-        if s.memo_size:  # as remember()
-            if len(s.steps) >= s.memo_size:
-                s.steps.clear()
-            s.steps[key] = got
+        got = s.keep(s.steps, key, _new_step(s, k, ind, ev, inputs, aon))
     return got
+
+
+def _new_step(
+    s: Static,
+    k: int,
+    ind: model.Indicator,
+    ev: TraceEvent,
+    inputs: tuple[tuple[str, str], ...],
+    aon: bool,
+) -> Step:
+    met = ev.note == "met" or ev.result == "met"
+    tk = (k, ev.id, ev.note, met)
+    texts = s.step_texts.get(tk)
+    if texts is None:
+        texts = s.keep(s.step_texts, tk, (*_step_text(s, k, ind, ev, met), ev.loc, str(ev.loc)))
+    at = texts[3] if ev.loc is texts[2] else str(ev.loc)
+    pts = (s.heads[k][3] if met else "0") if aon else ev.result
+    return Step(ev.id, texts[0], pts, texts[1], tuple(map(s.fact, inputs)), at)
 
 
 def _step_text(
