@@ -335,30 +335,25 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
     they are compared, which takes no time when they are the same objects (and equal events
     give an equal line).
     """
-    s = c.s
-    memo, size, out = s.lines, s.memo_size, []
-    for k, ind in enumerate(s.rs.indicators):
-        line = c.got[k]  # found while indexing
-        if line is not None:
-            out.append(line)
-            continue
-        ev, evs, looked_up = c.todo[k]
+    s, got = c.s, c.got  # the lines found while indexing; the others are c.todo's
+    memo, size, inds = s.lines, s.memo_size, s.rs.indicators
+    for k, (ev, evs, looked_up) in c.todo.items():
+        ind = inds[k]
         if ev is None or ev.kind != "indicator":
-            out.append(_other_line(c, k, ind, ev, evs))
+            got[k] = _other_line(c, k, ind, ev, evs)
             continue
         seg = (*evs, ev)
         if not looked_up:
             hit = memo.get(id(seg[0]))
             if hit is not None and hit[1] == k and hit[0] == seg:
-                out.append(hit[2])
+                got[k] = hit[2]
                 continue
-        line = _line(s, k, ind, ev, evs)
+        line = got[k] = _line(s, k, ind, ev, evs)
         if size:
             if len(memo) >= size:  # bounded: start over rather than grow
                 memo.clear()
             memo[id(seg[0])] = (seg, k, line)
-        out.append(line)
-    return tuple(out)
+    return tuple(got)  # type: ignore[arg-type]  # every one found or built
 
 
 def _other_line(
