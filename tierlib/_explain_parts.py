@@ -146,7 +146,7 @@ class Static:
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
         self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier
         # memos (see the module's docstring)
-        self.lines: dict[int, tuple[tuple[TraceEvent, ...], int, IndicatorLine]] = {}
+        self.lines: dict[int, tuple[tuple[TraceEvent, ...], int, IndicatorLine, int]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
         self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text, Location, str]] = {}
         self.facts = Facts(self.fact_labels, memo_size)
@@ -232,9 +232,7 @@ class Ctx:
     is read event by event (:meth:`_group`).
     """
 
-    __slots__ = (
-        "d", "dims", "flags", "got", "missing", "s", "scoring", "todo", "vetoes",
-    )  # fmt: skip
+    __slots__ = ("d", "dims", "flags", "got", "missing", "s", "scoring", "todo", "vetoes")
 
     def __init__(self, d: Decision, static: Static) -> None:
         self.d, self.s = d, static
@@ -260,10 +258,10 @@ class Ctx:
                 return None
             hit = lines.get(id(trace[p]))
             if hit is not None and hit[1] == k:
-                seg = hit[0]
-                if trace[p : p + len(seg)] == seg:  # the same events (or equal ones)
-                    got.append(hit[2])
-                    p += len(seg)
+                seg, _, line, m = hit
+                if trace[p : p + m] == seg:  # the same events (or equal ones)
+                    got.append(line)
+                    p += m
                     continue
             q = p
             while q < n and trace[q].kind == "item":
@@ -352,7 +350,7 @@ def indicator_lines(c: Ctx) -> tuple[IndicatorLine, ...]:
         if size:
             if len(memo) >= size:  # bounded: start over rather than grow
                 memo.clear()
-            memo[id(seg[0])] = (seg, k, line)
+            memo[id(seg[0])] = (seg, k, line, len(seg))
     return tuple(got)  # type: ignore[arg-type]  # every one found or built
 
 

@@ -102,9 +102,9 @@ def _reasons(c: _Ctx) -> list[Reason]:
         if decisive and s.effect_tier(e)[0] in _FORCE:
             winner = e
             break
-    memo, out = s.reasons, []
+    memo, effects, out = s.reasons, s.effects, []
     for ev in evs:
-        effect, tier = s.effect_tier(ev)
+        effect, tier = effects.get(ev.id) or s.effect_tier(ev)
         how: tuple[str, str | None] = ("decisive", None)
         if ev.result == "undetermined":
             how = ("undetermined", None)
