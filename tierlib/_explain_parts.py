@@ -134,15 +134,14 @@ class Static:
                 self.flag_heads[f.id] = (label(f.label), esc)
         self.veto_labels = {v.id: label(v.reason) for v in self.vetoes.values()}
         self.veto_sources = {v.id: v.source or "" for v in self.vetoes.values()}
-        self.effects = {
-            v.id: (v.effect, (v.tier or rs.tiers[-1].id) if v.effect == "force" else v.tier)
-            for v in self.vetoes.values()
+        self.effects = {  # (a force without a tier forces the lowest: when there is one)
+            v.id: self._effect(v) for v in self.vetoes.values() if v.tier or rs.tiers
         }
         self.quoted = {v: t("quoted", x=x) for v, x in self.veto_labels.items()}
-        # the better tier a score of each tier could reach next: (tier, its index, label)
         self.scheme_at = (rs.scheme.loc, str(rs.scheme.loc))
         r = rs.scheme.rounding
         self.rounded = ("", "") if r is None else partial("round", d=str(r.digits), m=t(r.mode))
+        # the better tier a score of each tier could reach next: (tier, its index, label)
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
         self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier
         # memos (see the module's docstring)
@@ -184,10 +183,16 @@ class Static:
 
     def effect_tier(self, ev: TraceEvent) -> tuple[str, str | None]:
         got = self.effects.get(ev.id)
-        if got is None:  # not a veto of the rule set: as the trace says
+        if got is not None:
+            return got
+        v = self.vetoes.get(ev.id)
+        if v is None:  # not a veto of the rule set: as the trace says
             effect, _, tier = ev.result.partition(" ")
             return effect, tier or None
-        return got
+        return self._effect(v)
+
+    def _effect(self, v: model.Veto) -> tuple[str, str | None]:
+        return v.effect, (v.tier or self.rs.tiers[-1].id) if v.effect == "force" else v.tier
 
     def below(self, tier: str | None) -> str | None:
         tiers = self.rs.tiers

@@ -51,9 +51,11 @@ def explain(decision: Decision, ruleset: model.RuleSet) -> Explanation:
 class Explainer:
     """:func:`explain` for one rule set, sharing the phrases built for earlier decisions.
 
-    Parts of explanations are remembered by small keys that hold every value they are built
-    from (at most ``memo_size`` of each kind; 0 remembers nothing). Safe to call from several
-    threads; the explanation equals ``explain(decision, ruleset)``.
+    The rule set's phrases are built once; parts of explanations are remembered (indicator
+    lines by the identity of their trace events, the other parts by small keys holding every
+    value they show; at most ``memo_size`` of each kind, 0 remembering nothing; see
+    :mod:`tierlib._explain_parts`). Safe to call from several threads; the explanation equals
+    ``explain(decision, ruleset)``.
     """
 
     def __init__(self, ruleset: model.RuleSet, *, memo_size: int = LINES_MEMO_SIZE) -> None:
@@ -68,21 +70,21 @@ def _explain(c: _Ctx) -> Explanation:
     reasons = _reasons(c)
     pending = d.status == "pending"
     total = fmt(d.score) if d.score is not None else None
-    return Explanation(
+    return Explanation(  # by position, which is quicker
         d.org_id,
         d.org_name,
         d.status,
         d.tier,
         _t("pending") if pending else s.tier(d.tier),  # outcome
         total,
-        _pending(c, reasons) if pending else _headline(c, reasons, total or ""),
-        tuple(sorted(reasons, key=_rank) if len(reasons) > 1 else reasons),
-        indicator_lines(c),
-        dimension_lines(c),
-        score_lines(c),
-        flag_lines(c),
+        _pending(c, reasons) if pending else _headline(c, reasons, total or ""),  # headline
+        tuple(sorted(reasons, key=_rank) if len(reasons) > 1 else reasons),  # reasons
+        indicator_lines(c),  # indicators
+        dimension_lines(c),  # dimensions
+        score_lines(c),  # score
+        flag_lines(c),  # flags
         d.provenance,
-        _next_tier(c, reasons, total or ""),
+        _next_tier(c, reasons, total or ""),  # next_tier
     )
 
 
