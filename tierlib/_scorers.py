@@ -22,7 +22,7 @@ from tierlib.errors import Location
 
 __all__ = ["Scored", "Scorer", "compile_scorer"]
 
-ZERO, ONE = Fraction(0), Fraction(1)
+ZERO = Fraction(0)
 Scored = tuple[Fraction, tuple[TraceEvent, ...]]
 Facts = Mapping[str, model.FactValue]
 Shown = Mapping[str, str]
@@ -187,13 +187,15 @@ def _bands(
 
 
 def _band_points(band: model.Band) -> Callable[[Fraction], Fraction]:
-    """:func:`band_points` of ``band``, in integers: one Fraction built per call."""
+    """Points of ``band`` for a value inside its range, interpolated over it for a points range
+    (``low + (high - low) · (x - lower) / (upper - lower)``), in integers: one Fraction built
+    per call."""
     low, high = band.points
     lo, hi = band.range.lower, band.range.upper
     if low == high:
         return lambda x: low
-    if lo is None or hi is None or hi[0] <= lo[0]:
-        return lambda x: band_points(band, x)
+    if lo is None or hi is None or hi[0] <= lo[0]:  # the check refuses these (E-codes)
+        raise ValueError(f"band {band.id!r}: a points range needs both bounds, upper above lower")
     a, b = lo[0].numerator, lo[0].denominator
     span, rise = hi[0] - lo[0], high - low
     s, u = span.numerator, span.denominator
@@ -212,18 +214,6 @@ def _band_points(band: model.Band) -> Callable[[Fraction], Fraction]:
         )
 
     return points
-
-
-def band_points(band: model.Band, x: Fraction) -> Fraction:
-    """Points of a band for a value inside its range (interpolated for a points range)."""
-    low, high = band.points
-    if low == high:
-        return low
-    lo, hi = band.range.lower, band.range.upper
-    assert lo is not None
-    assert hi is not None
-    t = max(ZERO, min(ONE, (x - lo[0]) / (hi[0] - lo[0])))
-    return low + (high - low) * t
 
 
 def _all_or_nothing(
