@@ -22,7 +22,7 @@ from strategies import organization_facts, rulesets
 from test_explain import CAPPED, SECOND, VETOED, _county_decisions, village
 
 from tierlib import load
-from tierlib._explain_parts import Static
+from tierlib._explain_static import Static
 from tierlib.decision import Decision, MissingInput, TraceEvent
 from tierlib.engine import Engine
 from tierlib.errors import FactError, Location, RuleSetError

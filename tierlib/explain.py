@@ -13,8 +13,8 @@ from fractions import Fraction
 
 from tierlib import model
 from tierlib._explain_parts import Ctx as _Ctx
-from tierlib._explain_parts import Static as _Static
 from tierlib._explain_parts import dimension_lines, flag_lines, indicator_lines, score_lines
+from tierlib._explain_static import Static as _Static
 from tierlib._explanation import Explanation as Explanation
 from tierlib._explanation import Fact as Fact
 from tierlib._explanation import IndicatorLine as IndicatorLine
@@ -54,7 +54,7 @@ class Explainer:
     The rule set's phrases are built once; parts of explanations are remembered (indicator
     lines by the identity of their trace events, the other parts by small keys holding every
     value they show; at most ``memo_size`` of each kind, 0 remembering nothing; see
-    :mod:`tierlib._explain_parts`). Safe to call from several threads; the explanation equals
+    :mod:`tierlib._explain_static`). Safe to call from several threads; the explanation equals
     ``explain(decision, ruleset)``.
     """
 
