@@ -27,7 +27,7 @@ from tierlib.decision import Decision, MissingInput, TraceEvent
 from tierlib.engine import Engine
 from tierlib.errors import FactError, Location, RuleSetError
 from tierlib.explain import Explainer, Explanation, explain
-from tierlib.model import FactValue, Organization, RuleSet
+from tierlib.model import FactValue, Label, Organization, RuleSet
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FILES = sorted((ROOT / "rules").glob("*.yaml"))
@@ -119,6 +119,8 @@ def changed_events(e: TraceEvent, ruleset: RuleSet) -> Iterator[TraceEvent]:
         effect = e.result.partition(" ")[0]  # a veto unknown to the rule set: as its result says
         for t in ruleset.tiers:
             yield attrs.evolve(e, id=e.id + "x", result=f"{effect} {t.id}")
+        for other in ("force", "unrated", "cap", "require"):
+            yield attrs.evolve(e, id=e.id + "x", result=f"{other} {ruleset.tiers[-1].id}")
         decisive = e.note.endswith("decisive")
         yield attrs.evolve(e, note=e.note.removesuffix("; decisive") if decisive else "; decisive")
     elif e.kind == "tier":
@@ -130,6 +132,10 @@ def changed_events(e: TraceEvent, ruleset: RuleSet) -> Iterator[TraceEvent]:
         for note in ("met", "not met", "band 0 matched by condition"):
             yield attrs.evolve(e, note=note)
         yield attrs.evolve(e, parent=e.parent + "x")
+        for ind in ruleset.indicators:  # an item of another yes/no indicator
+            if ind.id != e.parent and (ind.checklist or ind.deductions):
+                yield attrs.evolve(e, parent=ind.id)
+                break
     elif e.kind in ("indicator", "missing"):
         for policy in ("zero", "rescale", "pending"):
             yield attrs.evolve(e, kind="missing", result=policy)
@@ -309,3 +315,19 @@ def test_an_all_or_nothing_step_shows_the_inputs_of_its_decisions_indicator_even
     shared = Explainer(ruleset)
     assert shared(first) == explain(first, ruleset)
     assert shared(second) == explain(second, ruleset) != explain(first, ruleset)
+
+
+def test_two_indicators_with_one_id_each_get_their_own_line() -> None:
+    """A rule set (not checked) whose last indicator repeats the first one's id: both lines
+    come from the same events, each with its own indicator's label."""
+    ruleset = load(ROOT / "rules" / "default.yaml")
+    with Engine(ruleset) as eng:
+        ds = [eng.evaluate(village(**facts)) for facts in ({}, VETOED, SECOND)]
+    first = ruleset.indicators[0]
+    twin = attrs.evolve(first, label=Label("同号指标", "twin"))
+    doubled = attrs.evolve(ruleset, indicators=(*ruleset.indicators, twin))
+    shared, bare = Explainer(doubled), Explainer(doubled, memo_size=0)
+    for d in ds * 2:
+        got = shared(d)
+        assert got == bare(d)
+        assert got.indicators[-1].label.en == "twin" != got.indicators[0].label.en
