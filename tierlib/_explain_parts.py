@@ -354,7 +354,7 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
         text = fill(s.rounded, b=dict(ev.inputs).get("raw", ""), s=ev.result)  # digits, mode in
         return (Line("round", ev.id, text, ev.result, at),)
     tier_id = ev.result if ev.result in s.tiers else None
-    rule = s.rules[tier_id] if tier_id else Text("", "")
+    rule = s.rule(tier_id) if tier_id else Text("", "")
     text = t("by score", t=s.tier(tier_id), rule=rule) if tier_id else t("by score.none")
     return (Line("tier", ev.id, text, ev.result, at),)
 

@@ -7,6 +7,7 @@ one. Filling one twice from two threads stores equal values; no memo is ever ite
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tierlib import model
@@ -33,15 +34,15 @@ class Facts(dict[tuple[str, str], Fact]):
     """``facts[(name, value)]``: the fact of an input, remembered by the pair (the parts that
     show an event's inputs are remembered by them anyway); its label and unit are its name's."""
 
-    __slots__ = ("labels", "size")
+    __slots__ = ("label_of", "size")
 
-    def __init__(self, labels: dict[str, tuple[Text, str]], size: int) -> None:
+    def __init__(self, label_of: Callable[[str], tuple[Text, str]], size: int) -> None:
         super().__init__()
-        self.labels, self.size = labels, size
+        self.label_of, self.size = label_of, size
 
     def __missing__(self, pair: tuple[str, str]) -> Fact:
         name, value = pair
-        lab, unit = self.labels.get(name) or (Text(name, name), "")
+        lab, unit = self.label_of(name)
         got = Fact(name, lab, value, unit)
         if self.size:  # as remember()
             if len(self) >= self.size:
@@ -55,7 +56,7 @@ class Static:
 
     MEMOS = (
         "lines", "other_lines", "steps", "step_texts", "facts", "dim_lines", "score_lines",
-        "flag_lines", "reasons", "summaries", "frames", "next_tiers",
+        "flag_lines", "reasons", "summaries", "frames", "next_tiers", "rules",
     )  # fmt: skip
 
     def __init__(self, rs: model.RuleSet, memo_size: int) -> None:
@@ -68,16 +69,10 @@ class Static:
         self.dims = {x.id: x for x in rs.dimensions}
         self.vetoes = {x.id: x for x in rs.vetoes}
         self.tier_texts = {x.id: label(x.label) for x in rs.tiers}
-        self.rules = {x.id: self._rules(x.id) for x in rs.tiers}
-        # the label and unit of a fact name: declared facts first, then score, points., dimension.
-        names: dict[str, tuple[Text, str]] = {"score": (t("score"), "")}
-        for ind in rs.indicators:
-            names["points." + ind.id] = (t("points", x=label(self.inds[ind.id].label)), "")
-        for x in rs.dimensions:
-            names["dimension." + x.id] = (t("subtotal", x=label(self.dims[x.id].label)), "")
-        for name, spec in rs.facts.items():
-            names[name] = (label(spec.label) if spec.label else Text(name, name), spec.unit or "")
-        self.fact_labels = names
+        self.fact_labels = {  # the declared facts' (see label_of for the others)
+            name: (label(spec.label) if spec.label else Text(name, name), spec.unit or "")
+            for name, spec in rs.facts.items()
+        }
         # per indicator (by position): its items by id, and the parts of its line
         self.items = [
             {i.id: i for i in (ind.checklist or ()) + (ind.deductions or ())}
@@ -119,7 +114,6 @@ class Static:
         self.effects = {  # (a force without a tier forces the lowest: when there is one)
             v.id: self._effect(v) for v in self.vetoes.values() if v.tier or rs.tiers
         }
-        self.quoted = {v: t("quoted", x=x) for v, x in self.veto_labels.items()}
         self.scheme_at = (rs.scheme.loc, str(rs.scheme.loc))
         r = rs.scheme.rounding
         self.rounded = ("", "") if r is None else partial("round", d=str(r.digits), m=t(r.mode))
@@ -130,7 +124,7 @@ class Static:
         self.lines: dict[int, tuple[tuple[TraceEvent, ...], int, IndicatorLine, int]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
         self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text, Location, str]] = {}
-        self.facts = Facts(self.fact_labels, memo_size)
+        self.facts = Facts(self.label_of, memo_size)
         self.fact = self.facts.__getitem__  # the fact of a (name, value) input
         self.other_lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
         self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
@@ -140,6 +134,7 @@ class Static:
         self.summaries: dict[tuple[Any, ...], tuple[Any, Text]] = {}
         self.frames: dict[tuple[Any, ...], tuple[str, str]] = {}
         self.next_tiers: dict[tuple[Any, ...], NextTier] = {}
+        self.rules: dict[str, Text] = {}
 
     def keep(self, memo: dict[_K, _V], key: _K, value: _V) -> _V:
         """``value``, remembered under ``key`` in ``memo`` if memos are on (as :func:`remember`)."""
@@ -155,9 +150,30 @@ class Static:
             return got
         return t("unrated") if tier_id is None else Text(tier_id, tier_id)
 
-    def fact_label(self, name: str) -> Text:
+    def label_of(self, name: str) -> tuple[Text, str]:
+        """The label and unit of a fact name: a declared fact's, the score's, an indicator's
+        points (``points.<id>``) or a dimension's subtotal (``dimension.<id>``)."""
         got = self.fact_labels.get(name)
-        return got[0] if got is not None else Text(name, name)
+        if got is not None:
+            return got
+        head, _, rest = name.partition(".")
+        if name == "score":
+            return t("score"), ""
+        if head == "points" and rest in self.inds:
+            return t("points", x=label(self.inds[rest].label)), ""
+        if head == "dimension" and rest in self.dims:
+            return t("subtotal", x=label(self.dims[rest].label)), ""
+        return Text(name, name), ""
+
+    def fact_label(self, name: str) -> Text:
+        return self.label_of(name)[0]
+
+    def rule(self, tier_id: str) -> Text:
+        """The bound of ``tier_id`` and of the tier just above it, in the policy's words."""
+        got = self.rules.get(tier_id)
+        if got is None:
+            got = self.keep(self.rules, tier_id, self._rules(tier_id))
+        return got
 
     def veto_label(self, veto_id: str) -> Text:
         got = self.veto_labels.get(veto_id)
@@ -189,11 +205,9 @@ class Static:
         return better[-1], self.index[better[-1].id], label(better[-1].label)
 
     def quote(self, veto_id: str) -> Text:
-        got = self.quoted.get(veto_id)
-        return got if got is not None else t("quoted", x=Text(veto_id, veto_id))
+        return t("quoted", x=self.veto_label(veto_id))
 
     def _rules(self, tier_id: str) -> Text:
-        """The bound of ``tier_id`` and of the tier just above it, in the policy's words."""
         tiers = self.rs.tiers
         k, out = self.index[tier_id], []
         for x in tiers[max(k - 1, 0) : k + 1]:

@@ -196,7 +196,7 @@ def _frame(c: _Ctx, reasons: list[Reason]) -> Template:
             return "不予定级。", "Not rated."
         b = bound_text("at_least" if low.range.lower[1] else "above", low.range.lower[0])
         return _partial("h.low", t=_label(low.label), b=b)
-    return _partial("h.score", rule=st.rules[d.tier], t=final)
+    return _partial("h.score", rule=st.rule(d.tier), t=final)
 
 
 def _pending(c: _Ctx, reasons: list[Reason]) -> Text:
