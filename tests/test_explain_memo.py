@@ -2,9 +2,10 @@
 
 An :class:`~tierlib.explain.Explainer` remembers the parts of explanations (indicator lines by
 the identity of their events; everything else by small value keys). Each test explains through
-one shared explainer and compares with ``explain`` (a fresh explainer, nothing remembered).
-The variants test changes one value of a decision at a time after explaining the original, so
-a memo whose key missed a value its part shows would hand back the original's part.
+one shared explainer and compares with ``explain`` (a fresh explainer) or with an explainer of
+``memo_size=0`` (nothing remembered). The variants test changes one value of a decision at a
+time after explaining the original, so a memo whose key missed a value its part shows would hand
+back the original's part.
 """
 
 from __future__ import annotations
