@@ -34,15 +34,20 @@ class Facts(dict[tuple[str, str], Fact]):
     """``facts[(name, value)]``: the fact of an input, remembered by the pair (the parts that
     show an event's inputs are remembered by them anyway); its label and unit are its name's."""
 
-    __slots__ = ("label_of", "size")
+    __slots__ = ("label_of", "labels", "size")
 
-    def __init__(self, label_of: Callable[[str], tuple[Text, str]], size: int) -> None:
+    def __init__(
+        self,
+        labels: dict[str, tuple[Text, str]],
+        label_of: Callable[[str], tuple[Text, str]],
+        size: int,
+    ) -> None:
         super().__init__()
-        self.label_of, self.size = label_of, size
+        self.labels, self.label_of, self.size = labels, label_of, size
 
     def __missing__(self, pair: tuple[str, str]) -> Fact:
         name, value = pair
-        lab, unit = self.label_of(name)
+        lab, unit = self.labels.get(name) or self.label_of(name)  # a declared fact's, or else
         got = Fact(name, lab, value, unit)
         if self.size:  # as remember()
             if len(self) >= self.size:
@@ -124,7 +129,7 @@ class Static:
         self.lines: dict[int, tuple[tuple[TraceEvent, ...], int, IndicatorLine, int]] = {}
         self.steps: dict[tuple[Any, ...], Step] = {}
         self.step_texts: dict[tuple[int, str, str, bool], tuple[Text, Text, Location, str]] = {}
-        self.facts = Facts(self.label_of, memo_size)
+        self.facts = Facts(self.fact_labels, self.label_of, memo_size)
         self.fact = self.facts.__getitem__  # the fact of a (name, value) input
         self.other_lines: dict[tuple[Any, ...], tuple[tuple[Any, ...], IndicatorLine]] = {}
         self.dim_lines: dict[tuple[str, str, str, int, int], Line] = {}
