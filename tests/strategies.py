@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -922,12 +923,22 @@ MATCHER_SYMBOLS: dict[str, Kind] = {
 
 @st.composite
 def conditions_and_values(
-    draw: st.DrawFn,
+    draw: st.DrawFn, max_sets: int = 4, near: bool = False
 ) -> tuple[list[Expr], list[dict[str, _durable.Value | None]]]:
-    """Conditions over MATCHER_SYMBOLS and value sets drawn mostly from their own literals."""
+    """Conditions over MATCHER_SYMBOLS and value sets drawn mostly from their own literals.
+
+    ``near``: numbers also just either side of each literal, halfway between neighbours, a
+    hair (10**-30) from them and beyond 2**53, so the same stretch between two literals comes
+    up often, and values durable_rules refuses (F101) too."""
     rules = draw(st.lists(exprs(MATCHER_SYMBOLS, "boolean"), min_size=1, max_size=5))
     literals = [n for e in rules for n in nodes(e)]
     numbers = [n.value for n in literals if isinstance(n, Num)]
+    if near:
+        around = sorted(set(numbers))
+        numbers += [x + d for x in around for d in (Fraction(1, 1000), Fraction(-1, 1000))]
+        numbers += [(a + b) / 2 for a, b in itertools.pairwise(around)]
+        # a hair from a literal (durable_rules sees the same double: F101), and beyond 2**53
+        numbers += [x + Fraction(1, 10**30) for x in around[:3]] + [Fraction(2**60, 3)]
     numbers += [Fraction(0), Fraction(1, 10), Fraction(-3, 8)]
     texts = [n.value for n in literals if isinstance(n, Str)] + ["", '"', "中"]
     pools = {
@@ -939,7 +950,7 @@ def conditions_and_values(
         {},
         optional={name: st.none() | pools[kind] for name, kind in MATCHER_SYMBOLS.items()},
     )
-    return rules, draw(st.lists(values, min_size=1, max_size=4))
+    return rules, draw(st.lists(values, min_size=1, max_size=max_sets))
 
 
 # --- damaged rule files (tests/test_load.py) ----------------------------------------------------

@@ -88,7 +88,7 @@ class TestScoringMemo:
                 engine.evaluate(good_village(income_per_capita=Fraction(5000 + k)))
             assert not engine._scored
             assert engine._stage1._state == ((), None)
-            assert engine._stage2._memo is None
+            assert engine._stage2._state == ((), None)
             assert not engine._explainer._static.memo_size
 
     def test_a_negative_memo_size_is_refused(self, default):

@@ -66,9 +66,20 @@ _quote = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (ensure
 
 
 def fact_keys(specs: Mapping[str, model.FactSpec]) -> tuple[tuple[str, str, bool], ...]:
-    """Each declared fact in JSON key order: its name, that name as JSON, and whether its text
-    needs quoting (text facts; numbers and booleans format without quotes or escapes)."""
-    return tuple((n, _quote(n), specs[n].kind == "string") for n in sorted(specs))
+    """Each declared fact in JSON key order: its name, that name as JSON followed by ``:``, and
+    whether its text needs quoting (text facts; numbers and booleans format without quotes or
+    escapes)."""
+    return tuple((n, _quote(n) + ":", specs[n].kind == "string") for n in sorted(specs))
+
+
+def _json(value: object) -> str:
+    """``value`` as JSON (``ensure_ascii=False``), plain strings, None and ints directly."""
+    cls = value.__class__
+    if cls is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    return str(value) if cls is int else _JSON.encode(value)
 
 
 def fast_digest(
@@ -77,16 +88,17 @@ def fast_digest(
     """:func:`facts_digest` of checked facts, writing the same JSON text directly.
 
     ``keys`` is :func:`fact_keys` of the rule set's facts: every name in ``shown`` is one."""
-    out = []
-    for name, key, text in keys:
-        value = shown.get(name)
-        if value is not None:
-            out.append(key + ":" + (_quote(value) if text else '"' + value + '"'))
+    get = shown.get
+    out = [
+        key + (_quote(value) if text else '"' + value + '"')
+        for name, key, text in keys
+        if (value := get(name)) is not None
+    ]
     data = (
-        '{"county":' + _JSON.encode(org.county) + ',"facts":{' + ",".join(out)
-        + '},"id":' + _JSON.encode(org.id) + ',"name":' + _JSON.encode(org.name)
-        + ',"township":' + _JSON.encode(org.township) + ',"type":' + _JSON.encode(org.type)
-        + ',"year":' + _JSON.encode(org.year) + "}"
+        '{"county":' + _json(org.county) + ',"facts":{' + ",".join(out)
+        + '},"id":' + _json(org.id) + ',"name":' + _json(org.name)
+        + ',"township":' + _json(org.township) + ',"type":' + _json(org.type)
+        + ',"year":' + _json(org.year) + "}"
     )  # fmt: skip
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 

@@ -16,24 +16,98 @@ error lists every problem, exactly as without groups.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Any
 
-from tierlib._ast import Expr, refs
+from tierlib._ast import Compare, Expr, In, Num, Ref, nodes, refs
 from tierlib._durable import Kind, Matcher, Value
+from tierlib._evaluate import evaluate
 from tierlib.errors import EngineError, FactError
 
 __all__ = ["GroupedMatcher"]
 
 WINDOW = 256  # lookups after which a group's memo must have paid for itself
 Outcome = tuple[frozenset[str], frozenset[str]]  # (rules that hold, rules undetermined)
+Cuts = tuple[tuple[float, ...], tuple[Fraction, ...]]  # literals as doubles, and exactly
+_AT = object()  # marks a key part that is a position among cuts, not a value
+_BIG = float(2**53)
+
+
+def literal_cuts(rules: Iterable[Expr], kinds: Mapping[str, Kind]) -> dict[str, Cuts]:
+    """The number names that ``rules`` only ever compare with number literals, each with
+    those literals in increasing order (as doubles, and exactly)."""
+    rules = list(rules)
+    seen = Counter(r.name for e in rules for r in refs(e))
+    compared: Counter[str] = Counter()
+    found: dict[str, set[Fraction]] = {}
+    for node in (n for e in rules for n in nodes(e)):
+        pairs: list[tuple[Expr, Expr]] = []
+        if isinstance(node, Compare):
+            pairs = [(node.left, node.right), (node.right, node.left)]
+        elif isinstance(node, In):
+            pairs = [(node.item, o) for o in node.options] or [(node.item, node.item)]
+        for ref, literal in ((a, _number(b)) for a, b in pairs if isinstance(a, Ref)):
+            if literal is None or kinds.get(ref.name) != "number":
+                break
+            found.setdefault(ref.name, set()).add(literal)
+        else:
+            for name in {a.name for a, _ in pairs if isinstance(a, Ref)}:
+                compared[name] += 1
+    out: dict[str, Cuts] = {}
+    for name, literals in found.items():
+        if compared[name] == seen[name]:
+            exact = tuple(sorted(literals))
+            out[name] = (tuple(float(x) for x in exact), exact)
+    return out
+
+
+def _number(expr: Expr) -> Fraction | None:
+    """A number literal, or a reference-free number expression (``-1``, ``1/3``), as its value."""
+    if isinstance(expr, Num):
+        return expr.value
+    if isinstance(expr, Ref) or refs(expr):
+        return None
+    try:
+        value = evaluate(expr, {})
+    except ZeroDivisionError:
+        return None
+    return None if isinstance(value, bool | str) else Fraction(value)
+
+
+def _part(value: Any, cuts: Cuts | None) -> tuple[Any, Any]:
+    """The part of a memo key standing for one value: its position among ``cuts`` when that
+    is exact (see the module's text), otherwise the value and its class."""
+    if cuts is not None and value.__class__ is Fraction:
+        try:
+            x = value.numerator / value.denominator  # float(value), correctly rounded
+        except OverflowError:
+            return value.__class__, value
+        if -_BIG < x < _BIG:
+            doubles, exact = cuts
+            i = bisect_left(doubles, x)
+            if i == len(doubles) or doubles[i] != x:
+                return _AT, 2 * i
+            if exact[i] == value:
+                return _AT, 2 * i + 1
+    return value.__class__, value
 
 
 class _Group:
-    __slots__ = ("hits", "lookups", "matcher", "memo", "names", "rules", "unpaid")
+    __slots__ = ("cuts", "hits", "lookups", "matcher", "memo", "names", "rules", "unpaid")
 
-    def __init__(self, names: tuple[str, ...], rules: dict[str, Expr], matcher: Matcher) -> None:
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        rules: dict[str, Expr],
+        matcher: Matcher,
+        cuts: Mapping[str, Cuts],
+    ) -> None:
         self.names, self.rules, self.matcher = names, rules, matcher
+        # per name, in order: its cuts when it is remembered by position
+        self.cuts = tuple(cuts.get(n) for n in names)
         self.memo: dict[tuple[Any, ...], Outcome] = {}
         self.lookups = self.hits = 0
         self.unpaid = False  # its memo got under one hit in four over a window
@@ -61,8 +135,10 @@ class GroupedMatcher:
             for rule, expr in rules.items():
                 names = tuple(sorted({r.name for r in refs(expr)}))
                 by_names.setdefault(names, {})[rule] = expr
+            cuts = literal_cuts(rules.values(), kinds)
             stable = tuple(
-                _Group(names, group, Matcher(group, kinds, 0)) for names, group in by_names.items()
+                _Group(names, group, Matcher(group, kinds, 0), cuts)
+                for names, group in by_names.items()
             )
             self._state = (stable, None)
 
@@ -85,10 +161,9 @@ class GroupedMatcher:
         for group in stable:
             names = group.names
             if len(names) == 1:  # the common case, without building a tuple of pairs
-                v = values.get(names[0])
-                key: Any = (v.__class__, v)
+                key: Any = _part(values.get(names[0]), group.cuts[0])
             else:
-                key = tuple([(v.__class__, v) for v in map(values.get, names)])
+                key = tuple(map(_part, map(values.get, names), group.cuts))
             got = group.memo.get(key)
             group.lookups += 1
             if got is None:

@@ -2,9 +2,9 @@
 
 ``Engine(ruleset)`` compiles the condition rules into two durable_rules matchers — stage 1 for
 every rule that reads facts only (indicator conditions, and the vetoes and flags that need no
-score), stage 2 for the vetoes and flags that read the score, dimension subtotals or points
-(one durable_rules match each). Stage 1 is matched group by group, each group of rules
-remembering its outcomes by the values it reads (:mod:`tierlib._match_groups`). Scoring,
+score), stage 2 for the vetoes and flags that read the score, dimension subtotals or points. Each stage is matched group by group, each group of
+rules remembering its outcomes by the values it reads, or by where they lie among the literals
+they are compared with (:mod:`tierlib._match_groups`). Scoring,
 banding and veto precedence are exact Python (:mod:`tierlib._decide`). ``evaluate`` returns a :class:`~tierlib.decision.Decision` with a
 flat, located trace.
 """
@@ -23,7 +23,6 @@ from tierlib import _score, model
 from tierlib._ast import refs
 from tierlib._check import conditions, symbols
 from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, facts_digest
-from tierlib._durable import Matcher
 from tierlib._facts import validate
 from tierlib._load import canonical
 from tierlib._match_groups import GroupedMatcher
@@ -76,7 +75,7 @@ class Engine:
         self._stage1 = GroupedMatcher(
             {rid: expr for rid, expr, _ in rules if rid not in late}, kinds, memo_size
         )
-        self._stage2 = Matcher(
+        self._stage2 = GroupedMatcher(
             {rid: expr for rid, expr, _ in rules if rid in late}, kinds, memo_size
         )
         inputs = {ind.id: tuple(_score.inputs_of(ind)) for ind in ruleset.indicators}
