@@ -74,12 +74,11 @@ def fact_keys(specs: Mapping[str, model.FactSpec]) -> tuple[tuple[str, str, bool
 
 def _json(value: object) -> str:
     """``value`` as JSON (``ensure_ascii=False``), plain strings, None and ints directly."""
-    cls = value.__class__
-    if cls is str:
+    if type(value) is str:
         return _quote(value)
     if value is None:
         return "null"
-    return str(value) if cls is int else _JSON.encode(value)
+    return str(value) if type(value) is int else _JSON.encode(value)
 
 
 def fast_digest(
