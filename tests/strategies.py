@@ -335,6 +335,39 @@ def organization_facts(ruleset, missing=True):
     return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
 
+def engine_for(ruleset: model.RuleSet) -> Any:
+    """An :class:`~tierlib.engine.Engine` for ``ruleset``, or None when the rule set is beyond
+    a durable_rules limit (E401–E404): tests of what an engine decides are not about those.
+    Close it (``with``) when done."""
+    from tierlib.engine import Engine
+    from tierlib.errors import RuleSetError
+
+    try:
+        return Engine(ruleset)
+    except RuleSetError:
+        return None
+
+
+def random_engine(data: st.DataObject) -> Any:
+    """:func:`engine_for` a drawn rule set."""
+    return engine_for(data.draw(rulesets()))
+
+
+def drawn_decisions(data: st.DataObject, engine: Any, count: int) -> list[Decision]:
+    """The decisions of ``count`` drawn villages (``O0``, ``O1``, …), leaving out those whose
+    facts the engine refuses (a value outside a method's range: nothing was decided)."""
+    from tierlib.errors import FactError
+
+    out = []
+    for k in range(count):
+        facts = data.draw(organization_facts(engine.ruleset))
+        try:
+            out.append(engine.evaluate(model.Organization(id=f"O{k}", type="village", facts=facts)))
+        except FactError:
+            continue
+    return out
+
+
 # --- whole rule sets (columnar differential tests) ---------------------------------------------
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import organization_tables, rulesets
+from strategies import engine_for, organization_tables, rulesets
 
 from tierlib import _ast, _expr, model
 from tierlib._check import check_ruleset
@@ -21,7 +21,7 @@ from tierlib._load import load
 from tierlib.columnar import STATUSES, TableResult, evaluate_stream, evaluate_table
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
-from tierlib.errors import EngineError, FactError, Location, RuleSetError
+from tierlib.errors import EngineError, FactError, Location
 from tierlib.tables import Row, read_rows, to_organization
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,13 +134,6 @@ def _on_boundaries(rs: model.RuleSet, scores: list[Fraction], draw: st.DrawFn) -
     return attrs.evolve(rs, tiers=tuple(tiers), flags=(*rs.flags, flag))
 
 
-def _engine(rs: model.RuleSet) -> Engine | None:
-    try:
-        return Engine(rs)
-    except RuleSetError:  # beyond a durable_rules limit: not what this test is about
-        return None
-
-
 class TestDifferential:
     @settings(max_examples=40)
     @given(data=st.data())
@@ -149,7 +142,7 @@ class TestDifferential:
         rs = data.draw(rulesets())
         assert check_ruleset(rs, None) == []
         columns, n = data.draw(organization_tables(rs))
-        first = _engine(rs)
+        first = engine_for(rs)
         if first is None:
             return
         scores = []
@@ -159,7 +152,7 @@ class TestDifferential:
                 with contextlib.suppress(FactError):
                     scores.append(first.evaluate(probe.organization(i)).score)
         rs2 = _on_boundaries(rs, [s for s in scores if s is not None], data.draw)
-        engine = _engine(rs2)
+        engine = engine_for(rs2)
         if engine is None:
             return
         with engine:

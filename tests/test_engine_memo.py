@@ -34,15 +34,12 @@ class TestScoringMemo:
     def test_a_remembered_indicator_never_changes_a_decision(self, data):
         """Random rule sets × organizations sharing values: decisions made with the memo filled
         by other organizations are byte-identical to those made with an empty memo."""
-        from strategies import rulesets
+        from strategies import random_engine
 
-        from tierlib.errors import RuleSetError
-
-        ruleset = data.draw(rulesets())
-        try:
-            engine = Engine(ruleset)
-        except RuleSetError:  # beyond a durable_rules limit: not what this test is about
+        engine = random_engine(data)
+        if engine is None:
             return
+        ruleset = engine.ruleset
         with engine:
             base = data.draw(organization_facts(ruleset))
             orgs = []
