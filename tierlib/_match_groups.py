@@ -1,12 +1,22 @@
-"""Match the first stage's rules group by group, remembering each group's results.
+"""Match a stage's rules group by group, remembering each group's results.
 
 A rule's outcome is a pure function of the values it reads. Rules that read the same names
 form a group, and a group remembers its outcomes by those values (their classes included).
-Groups over booleans and small counts answer from memory almost always; a group over shares
-or amounts rarely does. So each group starts out remembering, and a group whose memo gets
-fewer than one hit in four over :data:`WINDOW` lookups stops remembering and joins the
-*volatile* groups, which are matched together in one durable_rules match. A group that misses
-its memo is matched on its own.
+
+A number that the rules only ever compare with number literals (``satisfaction < 60%``,
+``score >= 60 and score < 70``, ``x in [1, 2]``) is remembered by where it lies among those
+literals (below, at or above each) rather than by its value: every such comparison, and so
+every outcome, is the same all along the stretch between two literals. Shares, amounts and
+scores then answer from memory too. The position is found on doubles, which is exact here
+(rounding to a double never reverses an order); a value whose double is a literal's double
+without being that literal (durable_rules refuses it, F101), or that reaches 2**53, is
+remembered by its value instead, so the matcher sees it.
+
+Groups over booleans, small counts and such numbers answer from memory almost always; a group
+over a share used in arithmetic rarely does. So each group starts out remembering, and a group
+whose memo gets fewer than one hit in four over :data:`WINDOW` lookups stops remembering and
+joins the *volatile* groups, which are matched together in one durable_rules match. A group
+that misses its memo is matched on its own.
 
 Every match still goes through :class:`~tierlib._durable.Matcher`. When any group finds an
 unusable value, the whole stage is matched once more by the matcher of all its rules, so the
