@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import numpy as np
 from hypothesis import strategies as st
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- condition expressions
 
 _GENERATED = Location("<hypothesis>")
+_T = TypeVar("_T")
 _KINDS: tuple[Kind, ...] = ("number", "boolean", "string")
 _ARITH_OPS: tuple[ArithOp, ...] = get_args(ArithOp)
 _COMPARE_OPS: tuple[CompareOp, ...] = get_args(CompareOp)
@@ -287,7 +288,7 @@ def pop_followed_pairs(draw: st.DrawFn) -> tuple[list[Decision], list[Decision]]
 # --- organization facts for a given rule set (engine and columnar tests) -----------------------
 
 
-def fact_values(spec, constants=()):
+def fact_values(spec: model.FactSpec, constants: Iterable[Fraction] = ()) -> st.SearchStrategy[Any]:
     """Values admissible for one declared fact; numbers favour the rule set's own thresholds."""
     from fractions import Fraction
 
@@ -304,7 +305,9 @@ def fact_values(spec, constants=()):
     return st.one_of(grid, st.sampled_from(near)) if near else grid
 
 
-def organization_facts(ruleset, missing=True):
+def organization_facts(
+    ruleset: model.RuleSet, missing: bool = True
+) -> st.SearchStrategy[dict[str, Any]]:
     """A facts mapping for ``ruleset`` (some facts left out when ``missing``)."""
     from tierlib import _ast
 
@@ -327,10 +330,10 @@ def organization_facts(ruleset, missing=True):
                 }
     for veto in ruleset.vetoes:
         constants |= {n.value for n in _ast.nodes(veto.when) if isinstance(n, _ast.Num)}
-    constants = sorted(constants)
+    ordered = sorted(constants)
     parts = {}
-    for name, spec in ruleset.facts.items():
-        value = fact_values(spec, constants)
+    for name, fact in ruleset.facts.items():
+        value = fact_values(fact, ordered)
         parts[name] = st.one_of(st.none(), value) if missing else value
     return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
@@ -371,11 +374,13 @@ def drawn_decisions(data: st.DataObject, engine: Any, count: int) -> list[Decisi
 # --- whole rule sets (columnar differential tests) ---------------------------------------------
 
 
-def _fractions(low, high, denominators=(1, 2, 4, 10, 100)):
+def _fractions(
+    low: Fraction | int, high: Fraction | int, denominators: Sequence[int] = (1, 2, 4, 10, 100)
+) -> st.SearchStrategy[Fraction]:
     """Exact decimals between ``low`` and ``high`` (Fractions)."""
     from fractions import Fraction
 
-    def build(den, k):
+    def build(den: int, k: int) -> Fraction:
         return Fraction(low) + Fraction(k, den)
 
     return st.sampled_from(denominators).flatmap(
@@ -386,7 +391,7 @@ def _fractions(low, high, denominators=(1, 2, 4, 10, 100)):
 
 
 @st.composite
-def rulesets(draw, max_indicators=6):
+def rulesets(draw: st.DrawFn, max_indicators: int = 6) -> model.RuleSet:
     """Checked rule sets using every scoring method, missing policy, condition and veto kind.
 
     Built directly as model objects (valid by construction: sums add up, bands partition
@@ -417,7 +422,7 @@ def rulesets(draw, max_indicators=6):
     cond = exprs(plain, "boolean")
     policies = st.sampled_from([None, "zero", "rescale", "pending"])
 
-    def indicator(k, dimension, bonus):
+    def indicator(k: int, dimension: str | None, bonus: bool) -> model.Indicator:
         method = draw(
             st.sampled_from(
                 [
@@ -563,7 +568,7 @@ def rulesets(draw, max_indicators=6):
     return attrs_evolve(ruleset, vetoes=tuple(vetoes), flags=flags)
 
 
-def attrs_evolve(obj, **changes):
+def attrs_evolve(obj: _T, **changes: Any) -> _T:
     """``attrs.evolve`` (imported lazily, like the rest of this section)."""
     import attrs
 
@@ -583,14 +588,14 @@ _RS_TEXT = st.text(
 )
 
 
-def _rs_label():
+def _rs_label() -> st.SearchStrategy[model.Label]:
     from tierlib import model
 
     return st.builds(model.Label, _RS_TEXT, st.one_of(st.just(""), _RS_TEXT))
 
 
 @st.composite
-def yaml_rulesets(draw):
+def yaml_rulesets(draw: st.DrawFn) -> model.RuleSet:
     """:func:`rulesets` dressed as a rule file can be: free text (Chinese, quotes, line
     breaks, control characters) in every label, name, unit and source; allowed values of
     string facts; escalating flags; a band decided by ``when:`` alone; quotas, streaks and
@@ -603,7 +608,7 @@ def yaml_rulesets(draw):
     label = _rs_label()
     texts = st.none() | _RS_TEXT
 
-    def relabel(items, name="label"):
+    def relabel(items: Sequence[Any], name: str = "label") -> tuple[Any, ...]:
         return tuple(attrs.evolve(x, **{name: draw(label)}) for x in items)
 
     facts = {}
@@ -674,7 +679,7 @@ def yaml_rulesets(draw):
     )
 
 
-def _rs_some_condition(rs):
+def _rs_some_condition(rs: model.RuleSet) -> Expr:
     """A condition on facts only: the first boolean fact of ``rs``."""
     from tierlib._ast import Ref
 
@@ -688,7 +693,7 @@ _TRUE_TEXTS = ("是", "true", "1", "√", "有", " Y ")
 _FALSE_TEXTS = ("否", "False", "0", "无", "×", "n")
 
 
-def _number_texts(x):
+def _number_texts(x: Fraction) -> list[str]:
     """Ways a data file may write the number ``x`` that all read back as ``x``."""
     from tierlib.decision import fmt_fraction
 
@@ -701,7 +706,7 @@ def _number_texts(x):
     return ways
 
 
-def _bad_cells(spec):
+def _bad_cells(spec: model.FactSpec) -> list[str]:
     """Cells the engine refuses for a fact like ``spec`` (F103 or F104)."""
     from tierlib.decision import fmt_fraction
 
@@ -720,7 +725,7 @@ def _bad_cells(spec):
 
 
 @st.composite
-def _cell_pool(draw, spec):
+def _cell_pool(draw: st.DrawFn, spec: model.FactSpec) -> dict[str, Any]:
     """A column's few distinct cells: values written in several ways, blanks, and bad cells
     with how often each kind is picked."""
     values = draw(st.lists(fact_values(spec), min_size=1, max_size=5))
@@ -743,7 +748,7 @@ def _cell_pool(draw, spec):
 
 
 @st.composite
-def data_file_rows(draw, ruleset, rows=2500):
+def data_file_rows(draw: st.DrawFn, ruleset: model.RuleSet, rows: int = 2500) -> list[list[str]]:
     """The records of a CSV data file for ``ruleset`` (header first, every cell text).
 
     ``rows`` data rows are drawn from small per-column pools of well-formed cells (written in
@@ -760,7 +765,7 @@ def data_file_rows(draw, ruleset, rows=2500):
     header = ["编号", "名称", "类型", "县", "乡镇", "年度", *names]
     out = [header]
 
-    def cell(pool):
+    def cell(pool: dict[str, Any]) -> str:
         r = rnd.random()
         if r < pool["p_bad"]:
             return rnd.choice(pool["bad"])
