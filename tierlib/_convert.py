@@ -103,7 +103,10 @@ def _is_expr_type(t: Any) -> bool:
 
 
 def _structure_optional_expr(value: Any, t: Any) -> _ast.Expr | None:
-    return None if value is None else _structure_expr(value, t)
+    """A condition, or None where the field may be left out (a required one may not be null)."""
+    if value is None and type(None) in get_args(t):
+        return None
+    return _structure_expr(value, t)
 
 
 def _structure_label(value: Any, _: Any) -> model.Label:
