@@ -387,3 +387,13 @@ def test_random_mutations_of_valid_files_raise_only_tierlib_errors(
         assert caught.value.problems == tuple(problems)
     else:
         assert isinstance(tierlib.load(path), model.RuleSet)
+
+
+def test_a_base_file_name_too_long_to_open_is_one_located_e140(tmp_path: Path) -> None:
+    """``extends:`` naming a file the system cannot even look up (a name over 255 bytes):
+    one E140 at the name, not an OSError."""
+    path = tmp_path / "long.yaml"
+    path.write_text("extends: " + "a" * 300 + ".yaml\n", encoding="utf-8")
+    problems = tierlib.check(str(path))
+    assert [(p.code, p.location.line, p.location.col) for p in problems] == [("E140", 1, 10)]
+    assert "cannot be opened" in problems[0].message

@@ -237,7 +237,15 @@ def _resolve(
     if len(chain) > MAX_EXTENDS_DEPTH:
         problems.append(Problem("E141", f"extends chain deeper than {MAX_EXTENDS_DEPTH}", ref_loc))
         return None
-    if not base_path.is_file():
+    try:
+        found = base_path.is_file()
+    except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.append(
+            Problem("E140", f"base rule file {base_ref!r} cannot be opened: {reason}", ref_loc)
+        )
+        return None
+    if not found:
         siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         problems.append(
             Problem(
