@@ -238,14 +238,14 @@ def _resolve(
         problems.append(Problem("E141", f"extends chain deeper than {MAX_EXTENDS_DEPTH}", ref_loc))
         return None
     try:
-        found = base_path.is_file()
+        is_file = base_path.is_file()
     except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         problems.append(
             Problem("E140", f"base rule file {base_ref!r} cannot be opened: {reason}", ref_loc)
         )
         return None
-    if not found:
+    if not is_file:
         siblings = [p.name for p in path.parent.glob("*.y*ml")] if path.parent.is_dir() else []
         problems.append(
             Problem(
