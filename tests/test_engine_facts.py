@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import attrs
@@ -33,6 +34,15 @@ class TestBadInput:
             ({"has_venue": "maybe"}, "F103"),
             ({"culture_points": 6}, "F104"),
             ({"income_per_capita": 2**60}, "F104"),
+            # numbers too long or too far from 1 to compare exactly (and to write out: Python
+            # refuses ints of over 4,300 digits, Fraction('1e999999999') never ends)
+            ({"sanitation_points": "1e-5000"}, "F104"),
+            ({"income_per_capita": "1e999999999"}, "F104"),
+            ({"income_per_capita": "1" * 500}, "F104"),
+            ({"sanitation_points": "0." + "0" * 5000 + "1"}, "F104"),
+            ({"sanitation_points": Decimal("1e-999999999")}, "F104"),
+            ({"sanitation_points": Fraction(1, 10**5000)}, "F104"),
+            ({"income_per_capita": 10**5000}, "F104"),
         ],
     )
     def test_bad_facts_give_a_coded_error_naming_org_and_field(self, default, facts, code):

@@ -23,6 +23,12 @@ TRUE = frozenset({"true", "yes", "y", "1", "是", "有", "√", "t"})
 FALSE = frozenset({"false", "no", "n", "0", "否", "无", "×", "f"})
 _NUM = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?$")
 MAX_EXACT = 2**53
+# A fact's number is written with at most MAX_TEXT characters and an exponent within
+# ±MAX_EXPONENT, and exactly needs at most _MAX_DEN_BITS bits of denominator (every float
+# does): beyond, nothing compares it exactly, and Fraction('1e999999999') would never end.
+MAX_TEXT = 400
+MAX_EXPONENT = 330
+_MAX_DEN_BITS = 1100
 
 
 def to_number(value: Any) -> Fraction:
@@ -41,15 +47,35 @@ def to_number(value: Any) -> Fraction:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a finite number")
+        _check_size(str(value), len(value.as_tuple().digits), value.adjusted())
         return Fraction(value)
     if isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
-        if _NUM.match(text):
+        m = _NUM.match(text)
+        if m:
+            exponent = m.group(3) or "e0"
+            _check_size(text, len(text), int(exponent[1:]) if len(exponent) < 8 else 10**8)
             return Fraction(text[:-1]) / 100 if text.endswith("%") else Fraction(text)
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {_brief(value)}")
     if hasattr(value, "item"):  # numpy scalars
         return to_number(value.item())
     raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def _check_size(text: str, digits: int, exponent: int) -> None:
+    """Refuse a number written with more than MAX_TEXT digits or beyond 1e±MAX_EXPONENT."""
+    if digits > MAX_TEXT:
+        raise _RangeError(f"{_brief(text)} has more than {MAX_TEXT} digits")
+    if abs(exponent) > MAX_EXPONENT:
+        raise _RangeError(f"{_brief(text)} is beyond 1e±{MAX_EXPONENT}")
+
+
+def _brief(value: Any) -> str:
+    """``repr(value)``, cut to 40 characters."""
+    text = (
+        repr(value) if not isinstance(value, int) or value.bit_length() < 200 else "a huge number"
+    )
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def to_boolean(value: Any) -> bool:
@@ -124,6 +150,7 @@ def _fits(x: Fraction, spec: model.FactSpec) -> bool:
     low, high = spec.minimum, spec.maximum
     return (
         -MAX_EXACT * d <= n <= MAX_EXACT * d
+        and d.bit_length() <= _MAX_DEN_BITS
         and (not spec.integer or d == 1)
         and (low is None or n * low.denominator >= low.numerator * d)
         and (high is None or n * high.denominator <= high.numerator * d)
@@ -155,7 +182,10 @@ def _coerce(value: Any, spec: model.FactSpec) -> model.FactValue:
         raise ValueError("NaN is not a number")
     x = to_number(value)
     if abs(x) > MAX_EXACT:
-        raise _RangeError(f"{fmt_fraction(x)} is too large to compare exactly (beyond 2**53)")
+        shown = fmt_fraction(x) if x.numerator.bit_length() < 200 else "the number"
+        raise _RangeError(f"{shown} is too large to compare exactly (beyond 2**53)")
+    if x.denominator.bit_length() > _MAX_DEN_BITS:
+        raise _RangeError(f"a number of more than {MAX_EXPONENT} decimals cannot be compared")
     if spec.integer and x.denominator != 1:
         raise _RangeError(f"{fmt_fraction(x)} must be a whole number")
     if spec.minimum is not None and x < spec.minimum:
