@@ -17,7 +17,7 @@ from strategies import engine_for, organization_tables, rulesets
 
 from tierlib import _ast, _expr, model
 from tierlib._check import check_ruleset
-from tierlib._load import load
+from tierlib._load import load, loads
 from tierlib.columnar import STATUSES, TableResult, evaluate_stream, evaluate_table
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
@@ -520,3 +520,40 @@ def test_distinct_codes_cells_by_type_and_value_in_first_seen_order(
     codes, values = distinct(col)
     assert codes.tolist() == want
     assert [(type(v), v) for v in values] == list(index)
+
+
+class TestNumbersBeyondTheFastPath:
+    """Numbers the int64 arithmetic cannot hold, in the data or in the rules: the rows are
+    decided by the engine, identical to ``Engine.evaluate``, never an OverflowError."""
+
+    @pytest.mark.skipif(not COUNTY.exists(), reason="examples/county.csv not generated")
+    def test_values_with_many_decimals_are_decided_as_the_engine_decides(
+        self, default: Engine
+    ) -> None:
+        columns, _ = _county_columns(COUNTY)
+        n = 8
+        columns = {k: list(v[:n]) for k, v in columns.items()}
+        odd = [3.141592653589793, "3.141592653589793", 0.0999755859375, "5000.000000000001"]
+        columns["income_per_capita"][: len(odd)] = odd
+        for workers in (1, 2):
+            res = evaluate_table(default, columns, workers=workers, chunk_size=4)
+            assert_same_as_engine(default, res, n)
+
+    @pytest.mark.parametrize(
+        ("old", "new"),
+        [
+            ("points: [10, 15], when", "points: [0.3333333333333333, 15], when"),
+            ("points: [10, 15], when", "points: [10, 15], when"),  # unchanged: the control
+        ],
+    )
+    @pytest.mark.skipif(not COUNTY.exists(), reason="examples/county.csv not generated")
+    def test_rule_points_with_many_decimals_are_decided_as_the_engine_decides(
+        self, old: str, new: str
+    ) -> None:
+        text = (ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
+        assert old in text
+        with Engine(loads(text.replace(old, new, 1), "odd.yaml")) as engine:
+            columns, _ = _county_columns(COUNTY)
+            columns = {k: list(v[:40]) for k, v in columns.items()}
+            res = evaluate_table(engine, columns, workers=1)
+            assert_same_as_engine(engine, res, 40)

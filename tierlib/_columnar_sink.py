@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tierlib._columnar_eval import STATUS_CODES, Plan, run
+from tierlib._columnar_eval import STATUS_CODES, Out, Plan, run
 from tierlib._columnar_input import Chunk
-from tierlib._columnar_num import Mask, Rat
+from tierlib._columnar_num import Ctx, Mask, Rat
 from tierlib.decision import Decision, fmt_fraction
 from tierlib.engine import Engine
 from tierlib.errors import FactError, Problem
@@ -193,15 +193,35 @@ class Sink:
                 self.errors.extend(errors)
 
     def _decide(self, chunk: Chunk, nan_missing: bool) -> list[tuple[int, list[Problem]]]:
-        out, ctx = run(self.plan, chunk, nan_missing)
         lo = chunk.start - self.offset
         hi = lo + chunk.n
+        try:
+            out, ctx = run(self.plan, chunk, nan_missing)
+        except ArithmeticError:
+            # a number the int64 arithmetic cannot hold that its guards did not foresee (a
+            # rule's points or a value with very many decimals): every row of the chunk goes
+            # to the engine, which is exact whatever the numbers
+            slow = np.ones(chunk.n, dtype=np.bool_)
+        else:
+            slow = self._store(out, ctx, lo, hi)
+        self.slow[lo:hi] = slow
         errors: list[tuple[int, list[Problem]]] = []
+        for j in np.flatnonzero(slow).tolist():
+            try:
+                decision = self.engine.evaluate(chunk.organization(j), chunk.where(j))
+            except FactError as exc:
+                errors.append((chunk.start + j, list(exc.problems)))
+                self.failed[lo + j] = True
+                continue
+            self._write(lo + j, decision)
+        return errors
+
+    def _store(self, out: Out, ctx: Ctx, lo: int, hi: int) -> Mask:
+        """Store the vectorized results of rows ``lo:hi``; returns the rows left to the engine."""
         self.status[lo:hi] = out.status
         self.tier[lo:hi] = out.tier
         self.score_tier[lo:hi] = out.score_tier
         slow = out.slow | ctx.bad
-        self.slow[lo:hi] = slow
         assert out.score is not None
         assert out.raw is not None
         self.exact["score"].put(lo, hi, *out.score)
@@ -221,15 +241,7 @@ class Sink:
                 self.masks[kind][name][lo:hi] = m
         for rid, m in out.zero_divisor.items():
             self._zero_mask(rid)[lo:hi] = m & ~slow
-        for j in np.flatnonzero(slow).tolist():
-            try:
-                decision = self.engine.evaluate(chunk.organization(j), chunk.where(j))
-            except FactError as exc:
-                errors.append((chunk.start + j, list(exc.problems)))
-                self.failed[lo + j] = True
-                continue
-            self._write(lo + j, decision)
-        return errors
+        return slow
 
     def _zero_mask(self, rid: str) -> Mask:
         got = self.zero.get(rid)
