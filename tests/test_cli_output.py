@@ -57,6 +57,10 @@ def test_an_output_suffix_is_read_without_regard_to_case(tmp_path: Path) -> None
     [
         (b'[{"id": "A"},\n {"id": }]', ":2:9: not valid JSON: Expecting value"),
         (b"\xff\xfe[", ": not valid JSON: not UTF-8 text (invalid start byte)"),
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            ": not valid JSON here: arrays or objects nested too deeply",
+        ),
     ],
 )
 def test_a_json_file_that_is_not_json_is_one_located_error(
@@ -107,3 +111,15 @@ def test_every_result_row_names_its_organization_and_the_rules_that_decided_it(
     assert failed
     assert all(r["id"] for r in failed if "D103" not in r["error"])
     assert any(r["id"] == "AP-03-018" and "F103" in r["error"] for r in failed)
+
+
+def test_a_json_number_of_5000_digits_is_an_error_of_its_row(tmp_path: Path) -> None:
+    """Beyond Python's int-digit limit: the row's F104 (kept as text, like a CSV cell), the
+    other row decided."""
+    data = tmp_path / "data.json"
+    row = '{"id": "%s", "type": "village", "income_per_capita": %s}'
+    data.write_text("[" + row % ("A", "9" * 5000) + ",\n" + row % ("B", "5000") + "]")
+    code, out, err = call("evaluate", "--rules", DEFAULT, str(data), "-q")
+    assert code == 1
+    assert "2 rows: 1 evaluated, 1 with errors" in out
+    assert err.startswith(f"{data}:1: F104: A: income_per_capita: ")

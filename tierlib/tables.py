@@ -190,9 +190,13 @@ def _xlsx(p: Path) -> _Records:
 
 def _json(p: Path, data: bytes) -> list[Row]:
     try:
-        items = json.loads(data.decode("utf-8-sig"), parse_float=str)
+        # numbers stay text, as in a CSV file: exact, and a 5,000-digit integer is a bad cell
+        # of its row rather than Python's int-digit limit failing the whole file
+        items = json.loads(data.decode("utf-8-sig"), parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:  # located where the text stops being JSON
         raise DataError(f"{p}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise DataError(f"{p}: not valid JSON here: arrays or objects nested too deeply") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{p}: not valid JSON: not UTF-8 text ({exc.reason})") from None
     if isinstance(items, Mapping) and "organizations" in items:
