@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -557,3 +558,21 @@ class TestNumbersBeyondTheFastPath:
             columns = {k: list(v[:40]) for k, v in columns.items()}
             res = evaluate_table(engine, columns, workers=1)
             assert_same_as_engine(engine, res, 40)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"id": ["A"], "satisfaction": np.array([[0.5]])}, "'satisfaction' is a 2-dimensional"),
+        ({"id": ["A", "B"], "satisfaction": [0.5]}, "columns differ in length: [1, 2]"),
+        ({"name": ["A"]}, "the table has no 'id'"),
+    ],
+)
+def test_a_malformed_table_is_one_clear_error(
+    default: Engine, columns: dict[str, object], message: str
+) -> None:
+    """Not a numpy error from deep inside: one DataError saying what is wrong with the table."""
+    from tierlib.errors import DataError
+
+    with pytest.raises(DataError, match=re.escape(message)):
+        evaluate_table(default, columns)

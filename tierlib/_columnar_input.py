@@ -105,6 +105,11 @@ def table_columns(data: Any) -> dict[str, Column] | None:
         name = normalize_name(key)
         if name in out:
             raise DataError(f"column {name!r} appears twice")
+        if isinstance(values, np.ndarray) and values.ndim != 1:
+            raise DataError(
+                f"column {name!r} is a {values.ndim}-dimensional array; a column holds one "
+                "value per row (flatten it, e.g. with .ravel())"
+            )
         out[name] = values if isinstance(values, np.ndarray) else _object_array(values)
     if "id" not in out:
         raise DataError("the table has no 'id' (编号) column")
