@@ -317,13 +317,15 @@ def round_rat(ctx: Ctx, x: Rat, digits: int, mode: str) -> Rat:
         return Rat(0, 0, scale, scale)
     num: I64 = q.num if not isinstance(q.num, int) else np.full(ctx.n, q.num, dtype=np.int64)
     a: I64 = np.abs(num)
-    n: Any = a // q.den
-    rem: I64 = a - n * q.den
+    # a zero denominator only stands in a row already marked for the engine (mul zeroes them)
+    den: Int = q.den if isinstance(q.den, int) else np.where(q.den > 0, q.den, 1)
+    n: Any = a // den
+    rem: I64 = a - n * den
     twice, _ = mul(ctx, rem, q.db, 2, 2)
     if mode == "half_up":
-        n = n + (twice >= q.den)
+        n = n + (twice >= den)
     elif mode == "half_even":
-        n = n + ((twice > q.den) | ((twice == q.den) & (n % 2 == 1)))
+        n = n + ((twice > den) | ((twice == den) & (n % 2 == 1)))
     elif mode == "up":
         n = n + (rem > 0)
     out = np.where(num < 0, -n, n)
