@@ -20,6 +20,7 @@ import tierlib._filerun
 import tierlib._yaml
 import tierlib.cli
 import tierlib.columnar
+import tierlib.tables
 from tierlib import load
 from tierlib.cli import run
 from tierlib.tables import write_records
@@ -362,7 +363,9 @@ class TestEvaluatePaths:
         rows = [r for r in records[1:] if any(c.strip() for c in r)]
         assert len(results) == len(rows)
         for result, row in zip(results, rows):
-            assert result["id"] == row[0].strip()  # error rows too: the id as read
+            unreadable = max(map(len, row)) > 131_072  # no cell, so no id, can be read
+            assert result["id"] == ("" if unreadable else row[0].strip())  # error rows: as read
+            assert result["status"] == "error" or not unreadable
         errors = sum(r["status"] == "error" for r in results)
         assert out.endswith(
             f"{len(rows)} rows: {len(rows) - errors} evaluated, {errors} with errors\n"
@@ -417,12 +420,12 @@ class TestEvaluatePaths:
         assert code == 0
         assert "cooperatives/wide" in content.decode("utf-8-sig")
 
-    def test_an_unreadable_row_after_the_first_batches_is_the_same_error(self, tmp_path):
-        """A CSV error at row 1500 (batches of 500): both paths stream the same rows before
-        it, then one error line and exit 1, with no distribution (the file was not read
-        through)."""
+    def test_a_cell_over_the_csv_field_limit_is_its_rows_error_and_reading_goes_on(self, tmp_path):
+        """A 200,000-character cell at row 1502 (batches of 500): that row is a located D106
+        error on both paths, and every row after it is still read and decided: 1,600 rows in,
+        1,600 results and errors out."""
         records = _county_records()
-        body = (records[1:] * 3)[:1600]
+        body = [[f"{r[0]}-{k}", *r[1:]] for k, r in enumerate((records[1:] * 3)[:1600])]
         body[1500] = [*body[1500][:-1], "x" * 200_000]
         data = tmp_path / "data.csv"
         _write_csv(data, [records[0], *body])
@@ -430,34 +433,72 @@ class TestEvaluatePaths:
             mp.setattr(tierlib._filerun, "BATCH_ROWS", 500)
             code, out, err, _ = assert_paths_agree("evaluate", "--rules", DEFAULT, str(data))
         assert code == 1
-        lines = out.splitlines()
-        assert lines[0].split() == ["row", "id", "name", "year", "score", "tier"]
-        assert [int(x.split()[0]) for x in lines[1:3]] == [2, 3]  # streamed from the first row
-        assert int(lines[-1].split()[0]) < 1502  # … up to the bad one
-        assert "distribution" not in out
-        assert err.splitlines()[-1].startswith(f"error: {data}:1502: field larger than field limit")
+        assert err.splitlines() == [
+            f"{data}:1502: D106: the row cannot be read: a cell is longer than the 131,072"
+            " characters a CSV cell may have"
+        ]
+        table = out.split("\n\n")[0].splitlines()[1:]  # the rows, before the distribution
+        rows = [int(line.split()[0]) for line in table]
+        assert rows == [k for k in range(2, 1602) if k != 1502]  # every other row, read on
+        assert out.splitlines()[-1] == "1600 rows: 1599 evaluated, 1 with errors"
+
+    def test_a_row_after_the_cell_over_the_limit_on_the_same_line_is_read(self, tmp_path):
+        """The record over the limit ends with its line: the next line is a row of its own,
+        decided (library path: read_rows gives every record)."""
+        records = _county_records()
+        data = tmp_path / "data.csv"
+        _write_csv(data, [records[0], [*records[1][:-1], "y" * 140_000], records[2]])
+        rows = tierlib.tables.read_rows(data)
+        assert [r.where.line for r in rows] == [2, 3]
+        with pytest.raises(tierlib.FactError) as info:
+            tierlib.tables.to_organization(rows[0])
+        assert [p.code for p in info.value.problems] == ["D106"]
+        assert tierlib.tables.to_organization(rows[1]).id == records[2][0]
+        with tierlib.Engine(load(ROOT / DEFAULT)) as engine:  # the library's columnar path
+            result = engine.evaluate_table(data)
+        assert len(result) == 2
+        assert [(k, [p.code for p in problems]) for k, problems in result.errors] == [(0, ["D106"])]
 
     @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
-    def test_an_unreadable_row_leaves_no_partial_result_file(self, tmp_path, suffix):
+    def test_a_read_failing_half_way_leaves_no_partial_result_file(
+        self, tmp_path, suffix, monkeypatch
+    ):
         """Results are written as they come, but into a file that replaces the output only
-        once complete: an error half way keeps an earlier result and leaves no stray file."""
+        once complete: a read failing half way (the disk, say) keeps an earlier result and
+        leaves no stray file."""
         records = _county_records()
         body = (records[1:] * 3)[:1600]
-        body[1500] = [*body[1500][:-1], "x" * 200_000]
         data = tmp_path / "data.csv"
         _write_csv(data, [records[0], *body])
         out = tmp_path / f"out{suffix}"
         out.write_bytes(b"earlier")
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(tierlib._filerun, "BATCH_ROWS", 500)
-            for flag in ([], ["--per-row"]):
-                code, _, err = call(
-                    "evaluate", "--rules", DEFAULT, str(data), "-o", str(out), *flag
-                )
-                assert code == 1
-                assert "field larger than field limit" in err
-                assert out.read_bytes() == b"earlier"
-                assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", out.name]
+        real = csv.reader
+
+        class Failing:  # a reader whose file fails with an I/O error at its 1,501st record
+            def __init__(self, text):
+                self.reader, self.k = real(text), 0
+
+            def __iter__(self):
+                return self
+
+            def __next__(self):
+                self.k += 1
+                if self.k > 1500:
+                    raise OSError(5, "Input/output error")
+                return next(self.reader)
+
+            @property
+            def line_num(self):
+                return self.reader.line_num
+
+        monkeypatch.setattr(tierlib._filerun, "BATCH_ROWS", 500)
+        monkeypatch.setattr(tierlib.tables.csv, "reader", Failing)
+        for flag in ([], ["--per-row"]):
+            code, _, err = call("evaluate", "--rules", DEFAULT, str(data), "-o", str(out), *flag)
+            assert code == 1
+            assert err.splitlines()[-1] == f"error: {data}: cannot read: Input/output error"
+            assert out.read_bytes() == b"earlier"
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", out.name]
 
     @pytest.mark.parametrize(("threshold", "bars"), [(12, [(12, 12, True)]), (13, [])])
     def test_the_progress_bar_shows_for_as_many_rows_on_both_paths(

@@ -11,14 +11,14 @@ import datetime as dt
 import itertools
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
 from tierlib.errors import Location
-from tierlib.tables import ALIASES, Row, _cells, _Records, _source, _text, _year
+from tierlib.tables import ALIASES, Row, Unreadable, _cells, _Records, _source, _text, _year
 
 
 @attrs.frozen
@@ -63,23 +63,26 @@ def read_tables(path: str | os.PathLike[str], size: int = 32768) -> Iterator[Bat
         start += len(chunk)
 
 
-_ODD_NAMES = frozenset({"__extra__", "__invalid__"})
+_ODD_NAMES = frozenset({"__extra__", "__invalid__", "__unreadable__"})
 _TEXT = frozenset({str, type(None)})
 _PLAIN = frozenset({str, type(None), int, bool, dt.datetime, dt.date, dt.time, dt.timedelta})
 
 
-def _record_batch(start: int, source: _Records, chunk: list[tuple[int, list[Any]]]) -> Batch:
-    """CSV or XLSX records: one table under the header; rows longer than it are odd."""
+def _record_batch(
+    start: int, source: _Records, chunk: list[tuple[int, list[Any] | Unreadable]]
+) -> Batch:
+    """CSV or XLSX records: one table under the header; rows longer than it, and records that
+    could not be read, are odd."""
     file, header = source.file, source.header
     width = len(header)
     if _ODD_NAMES.intersection(header):
         fit = []
     else:
-        fit = [k for k, (_, cells) in enumerate(chunk) if len(cells) <= width]
+        fit = [k for k, (_, c) in enumerate(chunk) if type(c) is list and len(c) <= width]
     tables: list[Table] = []
     bad: list[int] = []
     if fit:
-        body = [chunk[k][1] for k in fit]
+        body = [cast(list[Any], chunk[k][1]) for k in fit]
         body = [c if len(c) == width else [*c, *[None] * (width - len(c))] for c in body]
         where = [Location(file, chunk[k][0]) for k in fit]
         table, bad = _table([start + k for k in fit], where, header, body, source.text)

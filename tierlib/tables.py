@@ -64,13 +64,20 @@ def iter_rows(path: str | os.PathLike[str]) -> Iterator[Row]:
     return (Row(Location(file, line), _cells(header, cells)) for line, cells in source.records)
 
 
+class Unreadable(NamedTuple):
+    """A CSV record the csv module could not read (a cell over its field limit), in place of
+    its cells: the row becomes its own D106 error and reading goes on with the next line."""
+
+    reason: str
+
+
 class _Records(NamedTuple):
     """A CSV or XLSX file: its name for locations, its header, and the line and cells of each
     non-blank row, read lazily (``text``: every cell is a str)."""
 
     file: str
     header: list[str]
-    records: Iterator[tuple[int, list[Any]]]
+    records: Iterator[tuple[int, list[Any] | Unreadable]]
     text: bool
 
 
@@ -130,23 +137,42 @@ def _csv(p: Path, encoding: str) -> _Records:
             raise DataError(f"{p}:1: {exc}") from None
     header = _header(names, Location(str(p), 1))
 
-    def records() -> Iterator[tuple[int, list[Any]]]:
+    def records() -> Iterator[tuple[int, list[Any] | Unreadable]]:
         try:
             with p.open(encoding=encoding, newline="") as text:
                 reader = csv.reader(text)
                 next(reader, None)  # the header, read above
-                for cells in reader:
+                while True:
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:
+                        # the reader starts afresh on the next line: this record is its own
+                        # error, and the rows after it are still read
+                        yield reader.line_num, Unreadable(_why(exc))
+                        continue
                     if "".join(cells).strip():  # some cell is not blank
                         yield reader.line_num, cells
-        except csv.Error as exc:
-            raise DataError(f"{p}:{reader.line_num}: {exc}") from None
         except OSError as exc:
             raise DataError(f"{p}: cannot read: {exc.strerror}") from None
 
     return _Records(str(p), header, records(), text=True)
 
 
-def _cells(header: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
+def _why(exc: csv.Error) -> str:
+    """What the csv module found, in plain words for the one error a well-formed file can
+    still give (a cell over the module's field limit)."""
+    if "field limit" in str(exc):
+        return (
+            f"a cell is longer than the {csv.field_size_limit():,} characters a CSV cell may have"
+        )
+    return str(exc)  # pragma: no cover - the default dialect raises only the field limit here
+
+
+def _cells(header: Sequence[str], cells: Sequence[Any] | Unreadable) -> dict[str, Any]:
+    if isinstance(cells, Unreadable):
+        return {"__unreadable__": cells.reason}
     out = {name: value for name, value in zip(header, cells) if name}
     if len(cells) > len(header):
         out["__extra__"] = list(cells[len(header) :])
@@ -222,6 +248,9 @@ def to_organization(row: Row) -> Organization:
     # as columns of a table, these markers are None in the rows that do not carry them
     if cells.pop("__invalid__", None) is not None:
         raise FactError([Problem("D101", "an organization must be an object", row.where)])
+    unreadable = cells.pop("__unreadable__", None)
+    if unreadable is not None:
+        raise FactError([Problem("D106", f"the row cannot be read: {unreadable}", row.where)])
     extra = cells.pop("__extra__", None)
     if extra is not None:
         problems.append(Problem("D102", f"{len(extra)} more cells than header columns", row.where))
