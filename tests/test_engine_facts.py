@@ -56,6 +56,36 @@ class TestBadInput:
         assert "T-001" in problem.message
         assert next(iter(facts)) in problem.message
 
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("id", b"T-001", "Organization.id must be text, a number or None, not bytes"),
+            ("name", object(), "Organization.name must be text, a number or None, not object"),
+            ("year", [2024], "Organization.year must be text, a number or None, not list"),
+            ("facts", None, "Organization.facts must be a mapping, not NoneType"),
+            ("facts", [("satisfaction", 90)], "Organization.facts must be a mapping, not list"),
+        ],
+    )
+    def test_an_organization_of_the_wrong_shape_is_refused_where_it_is_made(
+        self, field, value, message
+    ):
+        """An app passing bytes or objects as identity fields, or facts that are not a mapping,
+        gets a TypeError naming the field when it builds the Organization, not one from deep in
+        the engine (the facts digest, the checker)."""
+        with pytest.raises(TypeError) as info:
+            attrs.evolve(good_village(), **{field: value})
+        assert str(info.value) == message
+
+    def test_identity_fields_of_any_scalar_kind_and_text_subclasses_are_accepted(self, default):
+        """Text, numbers, booleans and None (and numpy's text and float scalars, which are
+        str and float) are identity fields the digest can write."""
+        import numpy as np
+
+        _, engine = default
+        for value in ("T", 7, 7.5, True, None, np.str_("T"), np.float64(2.5)):
+            org = attrs.evolve(good_village(), name=value, county=value)
+            assert engine.evaluate(org).org_name == value
+
     def test_an_uncovered_organization_type_is_an_error(self, default):
         """A scheme for villages and communities rejects an enterprise."""
         _, engine = default

@@ -333,3 +333,17 @@ class Organization:
     township: str = ""
     year: int | None = None
     facts: Mapping[str, FactValue] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        # a programming error, said where it is made rather than deep in the engine: identity
+        # fields are JSON scalars (the facts digest writes them), facts a mapping
+        for field in ("id", "name", "type", "county", "township", "year"):
+            value = getattr(self, field)
+            if not (value is None or isinstance(value, (str, int, float))):
+                raise TypeError(
+                    f"Organization.{field} must be text, a number or None, not {type(value).__name__}"
+                )
+        if not isinstance(self.facts, Mapping):
+            raise TypeError(
+                f"Organization.facts must be a mapping, not {type(self.facts).__name__}"
+            )
