@@ -540,6 +540,28 @@ class TestNumbersBeyondTheFastPath:
             res = evaluate_table(default, columns, workers=workers, chunk_size=4)
             assert_same_as_engine(default, res, n)
 
+    @pytest.mark.parametrize("kind", ["text", "float64"])
+    @pytest.mark.skipif(not COUNTY.exists(), reason="examples/county.csv not generated")
+    def test_one_value_with_many_decimals_sends_only_its_row_to_the_engine(
+        self, default: Engine, kind: str
+    ) -> None:
+        """5000.000000000001 among 2,588 incomes: its row goes to the engine alone, rather than
+        the whole column being scaled by 10**12 (which overflows the arithmetic after it for
+        every row); and a later table on the same engine is all on the fast path again."""
+        columns, _ = _county_columns(COUNTY)
+        columns = {k: v * 4 for k, v in columns.items()}
+        n = len(columns["id"])
+        income = columns["income_per_capita"]
+        if kind == "float64":
+            income = [float("nan") if x in (None, "") else float(x) for x in income]
+        odd = list(income)
+        odd[7] = "5000.000000000001" if kind == "text" else 5000.000000000001
+        res = evaluate_table(default, {**columns, "income_per_capita": np.array(odd)})
+        assert np.flatnonzero(res.exact_path).tolist() == [7]
+        assert_same_as_engine(default, res, n)
+        again = evaluate_table(default, {**columns, "income_per_capita": np.array(income)})
+        assert not again.exact_path.any()
+
     @pytest.mark.parametrize(
         ("old", "new"),
         [

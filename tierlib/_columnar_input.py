@@ -39,6 +39,14 @@ LONG_TEXT = 5000  # longer strings may exceed what durable_rules compares (65535
 _KS = (0, 1, 2, 3, 4, 6, 9, 12, 15)
 
 
+def allowance(n: int) -> int:
+    """How many of ``n`` rows may go to the engine one by one for needing more decimals than
+    the rest, rather than raise the scale of the whole column: a larger scale makes the int64
+    arithmetic after it overflow on more rows, up to all of them (one value such as
+    5000.000000000001 would send every row to the engine)."""
+    return n >> 11
+
+
 class Chunk:
     """Up to ``chunk_size`` consecutive rows of a source; ``start`` is the first row's index.
 
@@ -268,7 +276,7 @@ def number_fact(
     exact: list[Fraction | None] = []
     miss = np.zeros(len(values), dtype=np.bool_)
     slow = np.zeros(len(values), dtype=np.bool_)
-    k = 0
+    need = np.zeros(len(values), dtype=np.int64)  # the decimals each usable value needs
     for i, raw in enumerate(values):
         v = _py(raw) if nan_missing else raw
         if is_missing(v):
@@ -287,12 +295,18 @@ def number_fact(
             slow[i] = True
             exact.append(None)
         else:
-            k = max(k, places)
+            need[i] = places
             exact.append(got)
+    usable = ~(miss | slow)
+    rows = np.bincount(codes, minlength=len(values))  # how many rows hold each value
+    allow = allowance(int(rows[usable].sum()))
+    k = next(k for k in _KS if int(rows[usable & (need > k)].sum()) <= allow)
     scaled = np.zeros(len(values), dtype=np.int64)
     scale = 10**k
     for i, value in enumerate(exact):
-        if value is not None:
+        if value is not None and need[i] > k:  # one of the few with more decimals
+            slow[i] = True
+        elif value is not None:
             whole = int(value * scale)
             if abs(whole) >= XMAX:
                 slow[i] = True
@@ -309,10 +323,13 @@ def _float_column(x: NDArray[np.float64], k_hint: int) -> tuple[I64, int, Mask]:
     is accepted only if ``X / 10**k`` (one correctly rounded division of exact operands)
     gives back ``x``; then ``X / 10**k`` is that unique decimal, and the shortest repr of ``x``
     — which has no more significant digits and also rounds to ``x`` — is the same number.
-    Rows failing the test (more decimals than ``KMAX``, or too large) are slow.
+    Rows failing the test (more decimals than ``KMAX``, or too large) are slow. ``k`` is the
+    first from ``k_hint`` up at which no more rows than :func:`allowance` fail, else the one
+    at which the fewest do.
     """
     nan = np.isnan(x)
     ks = [k for k in _KS if k >= k_hint] or [KMAX]
+    allow = allowance(len(x) - int(np.count_nonzero(nan)))
     best: tuple[int, NDArray[np.float64], Mask, int] | None = None
     for k in ks:
         scale = float(10**k)
@@ -325,7 +342,7 @@ def _float_column(x: NDArray[np.float64], k_hint: int) -> tuple[I64, int, Mask]:
         fails = int(np.count_nonzero(~(ok | nan)))
         if best is None or fails < best[0]:
             best = (fails, shifted, ok, k)
-        if fails == 0:
+        if fails <= allow:
             break
     assert best is not None
     _, shifted, ok, k = best
