@@ -459,6 +459,30 @@ class TestEvaluatePaths:
         assert len(result) == 2
         assert [(k, [p.code for p in problems]) for k, problems in result.errors] == [(0, ["D106"])]
 
+    def test_a_quote_without_its_pair_is_an_error_naming_the_lines_it_swallows(self, tmp_path):
+        """A stray quote at row 3 makes the csv module read rows 3-5 as one record: that
+        record is a D106 error naming lines 3 to 5 on both paths, instead of the two rows in it
+        silently vanishing; the rows after it are read, and a name over two lines is not
+        mistaken for it."""
+        records = _county_records()
+        lines = [",".join(r) for r in records[:7]]
+        lines[2] = lines[2].replace(",", ',"', 1)  # "…  opens at row 3's name
+        lines[4] = lines[4].replace(",", ',"', 1)  # … and closes at row 5's
+        name = records[6][1]
+        lines[6] = lines[6].replace(f",{name},", f',"{name}\n{name}",', 1)
+        data = tmp_path / "data.csv"
+        data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        code, out, err, _ = assert_paths_agree("evaluate", "--rules", DEFAULT, str(data))
+        assert code == 1
+        assert err.splitlines() == [
+            f"{data}:5: D106: the row cannot be read: a quoted cell runs from line 3 to line 5"
+            ' and holds what look like rows; is a quote (") at line 3 missing its pair? The lines'
+            " in it are not read as rows"
+        ]
+        table = out.split("\n\n")[0].splitlines()[1:]
+        assert [int(x.split()[0]) for x in table if x.startswith(" ")] == [2, 6, 8]
+        assert out.splitlines()[-1] == "4 rows: 3 evaluated, 1 with errors"
+
     @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
     def test_a_read_failing_half_way_leaves_no_partial_result_file(
         self, tmp_path, suffix, monkeypatch

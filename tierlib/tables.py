@@ -142,7 +142,9 @@ def _csv(p: Path, encoding: str) -> _Records:
             with p.open(encoding=encoding, newline="") as text:
                 reader = csv.reader(text)
                 next(reader, None)  # the header, read above
+                end = reader.line_num
                 while True:
+                    start = end + 1
                     try:
                         cells = next(reader)
                     except StopIteration:
@@ -152,8 +154,12 @@ def _csv(p: Path, encoding: str) -> _Records:
                         # error, and the rows after it are still read
                         yield reader.line_num, Unreadable(_why(exc))
                         continue
-                    if "".join(cells).strip():  # some cell is not blank
-                        yield reader.line_num, cells
+                    finally:
+                        end = reader.line_num
+                    if end > start and _swallows(cells, len(header)):
+                        yield end, Unreadable(_swallowed(start, end))
+                    elif "".join(cells).strip():  # some cell is not blank
+                        yield end, cells
         except OSError as exc:
             raise DataError(f"{p}: cannot read: {exc.strerror}") from None
 
@@ -168,6 +174,25 @@ def _why(exc: csv.Error) -> str:
             f"a cell is longer than the {csv.field_size_limit():,} characters a CSV cell may have"
         )
     return str(exc)  # pragma: no cover - the default dialect raises only the field limit here
+
+
+def _swallows(cells: list[str], width: int) -> bool:
+    """Whether a record over several lines holds, inside a quoted cell, a line that looks like
+    a row of its own (as many commas as the header): a quote without its pair swallows the
+    rows after it into one cell."""
+    return width > 2 and any(
+        line.count(",") >= width - 1
+        for cell in cells
+        if "\n" in cell
+        for line in cell.splitlines()[1:]
+    )
+
+
+def _swallowed(start: int, end: int) -> str:
+    return (
+        f"a quoted cell runs from line {start} to line {end} and holds what look like rows;"
+        f' is a quote (") at line {start} missing its pair? The lines in it are not read as rows'
+    )
 
 
 def _cells(header: Sequence[str], cells: Sequence[Any] | Unreadable) -> dict[str, Any]:
