@@ -461,9 +461,9 @@ class TestEvaluatePaths:
 
     def test_a_quote_without_its_pair_is_an_error_naming_the_lines_it_swallows(self, tmp_path):
         """A stray quote at row 3 makes the csv module read rows 3-5 as one record: that
-        record is a D106 error naming lines 3 to 5 on both paths, instead of the two rows in it
-        silently vanishing; the rows after it are read, and a name over two lines is not
-        mistaken for it."""
+        record is a D106 error at line 3 naming lines 3 to 5 on both paths, instead of the two
+        rows in it silently vanishing; the rows after it are read, and a name over two lines
+        is not mistaken for it (and is located at the line it starts on)."""
         records = _county_records()
         lines = [",".join(r) for r in records[:7]]
         lines[2] = lines[2].replace(",", ',"', 1)  # "…  opens at row 3's name
@@ -475,12 +475,12 @@ class TestEvaluatePaths:
         code, out, err, _ = assert_paths_agree("evaluate", "--rules", DEFAULT, str(data))
         assert code == 1
         assert err.splitlines() == [
-            f"{data}:5: D106: the row cannot be read: a quoted cell runs from line 3 to line 5"
+            f"{data}:3: D106: the row cannot be read: a quoted cell runs from line 3 to line 5"
             ' and holds what look like rows; is a quote (") at line 3 missing its pair? The lines'
             " in it are not read as rows"
         ]
         table = out.split("\n\n")[0].splitlines()[1:]
-        assert [int(x.split()[0]) for x in table if x.startswith(" ")] == [2, 6, 8]
+        assert [int(x.split()[0]) for x in table if x.startswith(" ")] == [2, 6, 7]
         assert out.splitlines()[-1] == "4 rows: 3 evaluated, 1 with errors"
 
     @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])

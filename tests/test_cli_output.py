@@ -123,3 +123,36 @@ def test_a_json_number_of_5000_digits_is_an_error_of_its_row(tmp_path: Path) -> 
     assert code == 1
     assert "2 rows: 1 evaluated, 1 with errors" in out
     assert err.startswith(f"{data}:1: F104: A: income_per_capita: ")
+
+
+def test_control_characters_in_the_data_never_reach_the_terminal(tmp_path: Path) -> None:
+    """A name holding a line break and an escape sequence (which would clear the screen): the
+    table row stays one line, located at the line the record starts on; the explanation's
+    text has no control character; the result file keeps the name exactly as read."""
+    import json
+
+    lines = Path(COUNTY).read_text(encoding="utf-8-sig").splitlines()
+    org, name = lines[1].split(",")[:2]
+    odd = f"{name}\n\x1b[2J二组"
+    lines[1] = lines[1].replace(f",{name},", f',"{odd}",', 1)
+    data, result = tmp_path / "data.csv", tmp_path / "out.json"
+    data.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    code, out, _ = call("evaluate", "--rules", DEFAULT, str(data))
+    assert code == 0
+    assert out.splitlines()[1].split()[:4] == ["2", org, name, "[2J二组"]
+    assert out.splitlines()[2].split()[0] == "4"  # the next record starts on line 4
+    assert "\x1b" not in out
+    assert call("evaluate", "--rules", DEFAULT, str(data), "-o", str(result))[0] == 0
+    assert json.loads(result.read_text(encoding="utf-8"))[0]["name"] == odd
+    for lang in ("zh", "en"):
+        code, text, _ = call("explain", "--rules", DEFAULT, str(data), "--org", org, "--lang", lang)
+        assert code == 0
+        assert not any((c < " " and c != "\n") or "\x7f" <= c <= "\x9f" for c in text)
+        assert text.splitlines()[0].startswith(f"{name} [2J二组 ({org})")
+    other, other_name = lines[2].split(",")[:2]  # the one the 倒排 list of the two names
+    lines[2] = lines[2].replace(f",{other_name},", f',"{other_name}\n\x1b[2J",', 1)
+    data.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    code, out, _ = call("summary", "--rules", DEFAULT, str(data))
+    assert code == 0
+    assert f"    {other} {other_name} [2J: " in out
+    assert "\x1b" not in out

@@ -38,6 +38,7 @@ from tierlib.decision import fmt_fraction
 from tierlib.engine import Engine
 from tierlib.errors import DataError, FactError, Location, RuleSetError, TierlibError
 from tierlib.model import Organization, RuleSet
+from tierlib.render import plain, width
 from tierlib.tables import (
     Outcome,
     _text,
@@ -247,14 +248,11 @@ def _table_line(o: Outcome, labels: Mapping[str, str]) -> str:
     tier = labels.get(o.tier or "", o.status)
     score = "" if o.score is None else fmt_fraction(o.score)
     vetoes = f"  [{','.join(o.vetoes)}]" if o.vetoes else ""
-    return f"{o.row:>5}  {o.org_id:<12} {_pad(o.org_name, 10)} {o.year or '':>4}  {score:>6}  {tier}{vetoes}"
+    return f"{o.row:>5}  {plain(o.org_id):<12} {_pad(plain(o.org_name), 10)} {o.year or '':>4}  {score:>6}  {tier}{vetoes}"
 
 
-def _pad(text: str, width: int) -> str:
-    import unicodedata
-
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - used)
+def _pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
 
 
 def _print_distribution(

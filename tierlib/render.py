@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import unicodedata
 
 import attrs
 
 from tierlib.explain import Explanation, Fact, Lang, Text
 
-__all__ = ["to_html", "to_json", "to_markdown", "to_text", "width"]
+__all__ = ["plain", "to_html", "to_json", "to_markdown", "to_text", "width"]
 
 
 @attrs.frozen
@@ -52,6 +53,16 @@ _POINTS = {
     "rescale": Text("剔除", "excluded"),
     "pending": Text("待定", "pending"),
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def plain(text: str) -> str:
+    """``text`` on one line for a terminal: each run of control characters (a line break in a
+    name, an escape sequence) becomes one space, so data can neither break a table's layout
+    nor drive the terminal."""
+    return _CONTROL.sub(" ", text) if _CONTROL.search(text) else text
 
 
 def width(text: str) -> int:
@@ -160,12 +171,13 @@ def _align(rows: tuple[_Row, ...], indent: str) -> list[str]:
 
 
 def to_text(explanation: Explanation, lang: Lang) -> str:
-    """Plain text for terminals and files: aligned (CJK-width aware), no ANSI codes."""
+    """Plain text for terminals and files: aligned (CJK-width aware), no ANSI codes, and no
+    control characters from the data (see :func:`plain`)."""
     e = explanation
     lines = [_title(e, lang), e.headline.get(lang)]
     for section in _sections(e, lang):
         lines += ["", section.title, *_align(section.rows, "  ")]
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(plain, lines)) + "\n"
 
 
 def to_json(explanation: Explanation) -> str:

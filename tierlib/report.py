@@ -15,6 +15,7 @@ from typing import Literal
 from tierlib import population as pop
 from tierlib._popfmt import type_zh
 from tierlib.model import RuleSet
+from tierlib.render import plain
 
 Lang = Literal["zh", "en"]
 
@@ -72,7 +73,7 @@ def summary_text(
             for item in group.unranked:
                 reason = item.reason_zh if lang == "zh" else item.reason_en
                 lines.append(f"    {item.org_id} {names.get(item.org_id, '')}: {reason}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(plain, lines)) + "\n"  # names from the data: one line each
 
 
 def compare_text(
@@ -132,4 +133,4 @@ def compare_text(
         for r in sorted(fired + unknown, key=lambda r: r.org_id):
             reason = r.reason_zh if lang == "zh" else r.reason_en
             lines.append(f"  {r.org_id} {named.get(r.org_id, '')}: {reason}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(plain, lines)) + "\n"  # names from the data: one line each

@@ -1,6 +1,7 @@
 """Read organizations from CSV, XLSX or JSON files and write results back.
 
-Every data row keeps its 1-based row number (the header is row 1), so a bad row can be named.
+Every data row keeps the 1-based line it starts on (the header is line 1), so a bad row can be
+named.
 Rows become :class:`~tierlib.model.Organization` objects with raw fact values; the engine
 checks and types them. Nothing is dropped: a row that cannot become an organization is
 returned as a :class:`~tierlib.errors.FactError`. :mod:`tierlib._batches` gives the same rows
@@ -152,14 +153,14 @@ def _csv(p: Path, encoding: str) -> _Records:
                     except csv.Error as exc:
                         # the reader starts afresh on the next line: this record is its own
                         # error, and the rows after it are still read
-                        yield reader.line_num, Unreadable(_why(exc))
+                        yield start, Unreadable(_why(exc))
                         continue
                     finally:
                         end = reader.line_num
                     if end > start and _swallows(cells, len(header)):
-                        yield end, Unreadable(_swallowed(start, end))
+                        yield start, Unreadable(_swallowed(start, end))
                     elif "".join(cells).strip():  # some cell is not blank
-                        yield end, cells
+                        yield start, cells
         except OSError as exc:
             raise DataError(f"{p}: cannot read: {exc.strerror}") from None
 
