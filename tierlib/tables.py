@@ -66,8 +66,9 @@ def iter_rows(path: str | os.PathLike[str]) -> Iterator[Row]:
 
 
 class Unreadable(NamedTuple):
-    """A CSV record the csv module could not read (a cell over its field limit), in place of
-    its cells: the row becomes its own D106 error and reading goes on with the next line."""
+    """A CSV record that cannot be read as a row (a cell over the csv module's field limit,
+    or a stray quote that swallowed the lines after it), in place of its cells: the record
+    becomes its own D106 error and reading goes on with the next line."""
 
     reason: str
 
