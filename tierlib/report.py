@@ -60,7 +60,7 @@ def summary_text(
         place = dist.township if by == "township" else dist.county
         lines.append(f"\n{place or '-'} ({dist.total})")
         lines += _distribution_lines(dist, ruleset, lang)
-    names = {d.org_id: d.org_name for d in decisions}
+    names = {d.org_id: plain(d.org_name) for d in decisions}  # from the data: one line each
     for result in pop.apply_quotas(ruleset, decisions):
         lines.append(
             "\n" + _t(lang, f"倒排：{result.label.zh}", f"Quota: {result.label.text('en')}")
@@ -73,7 +73,7 @@ def summary_text(
             for item in group.unranked:
                 reason = item.reason_zh if lang == "zh" else item.reason_en
                 lines.append(f"    {item.org_id} {names.get(item.org_id, '')}: {reason}")
-    return "\n".join(map(plain, lines)) + "\n"  # names from the data: one line each
+    return "\n".join(lines) + "\n"
 
 
 def compare_text(
@@ -100,7 +100,7 @@ def compare_text(
     steps = Counter(t.text for t in cmp.transitions if t.direction == "up" and (t.steps or 0) > 1)
     for text, n in sorted(steps.items()):
         lines.append(f"  {text}: {n}")
-    named = {d.org_id: d.org_name for d in [*before, *after]}
+    named = {d.org_id: plain(d.org_name) for d in [*before, *after]}  # one line each
     types = sorted({d.org_type for d in [*before, *after]}, key=lambda t: (t != "village", t))
     for org_type in types:  # villages compete with villages, communities with communities
         lines.append(
@@ -133,4 +133,4 @@ def compare_text(
         for r in sorted(fired + unknown, key=lambda r: r.org_id):
             reason = r.reason_zh if lang == "zh" else r.reason_en
             lines.append(f"  {r.org_id} {named.get(r.org_id, '')}: {reason}")
-    return "\n".join(map(plain, lines)) + "\n"  # names from the data: one line each
+    return "\n".join(lines) + "\n"
