@@ -189,6 +189,24 @@ class TestHostileYaml:
             tierlib.loads(text, "deep.yaml")
         assert [p.code for p in caught.value.problems] == ["E103"]
 
+    def test_nesting_pyyaml_stops_itself_is_the_same_problem_located(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """PyYAML 6.0.4 and later refuse deep nesting with a parser error of their own: that
+        is E103 too (at the spot it names), not a YAML syntax error, whichever PyYAML runs."""
+        import yaml
+
+        mark = yaml.Mark("deep.yaml", 1000, 0, 1000, None, None)
+
+        def compose(*args: object, **kwargs: object) -> None:
+            raise yaml.parser.ParserError(None, None, "exceeded maximum nesting depth", mark)
+
+        monkeypatch.setattr(_yaml.yaml, "compose", compose)
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads("[" * 5000 + "]" * 5000, "deep.yaml")
+        (problem,) = caught.value.problems
+        assert (problem.code, problem.location) == ("E103", Location("deep.yaml", 1, 1001))
+
     def test_oversized_document(self) -> None:
         """A document over MAX_BYTES is refused before it is parsed."""
         text = MINI + "# " + "x" * _yaml.MAX_BYTES + "\n"

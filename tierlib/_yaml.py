@@ -76,7 +76,10 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(file, mark) if mark is not None else whole
-        return None, [Problem("E101", f"YAML syntax: {exc.problem or exc.context}", loc)]
+        what = exc.problem or exc.context
+        if "nesting depth" in str(what):  # PyYAML 6.0.4 on stops deep nesting itself
+            return None, [Problem("E103", "YAML nesting is too deep", loc)]
+        return None, [Problem("E101", f"YAML syntax: {what}", loc)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         return None, [Problem("E101", f"YAML syntax: {exc}", whole)]
     except RecursionError:
