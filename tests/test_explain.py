@@ -388,6 +388,16 @@ class TestRender:
             page = to_markdown(explain(eng.evaluate(village(**VETOED)), ruleset), "zh")
         assert "班子\\|不齐" in page
 
+    def test_markdown_keeps_a_name_with_a_line_break_on_its_line(self):
+        """A line break or escape in an organization's name does not split the Markdown title
+        (nor reach a terminal that shows it)."""
+        ruleset = loads(RULES.read_text(encoding="utf-8"), str(RULES))
+        with Engine(ruleset) as eng:
+            org = village(name="柳树\n湾\x1b[2J村", **VETOED)
+            page = to_markdown(explain(eng.evaluate(org), ruleset), "zh")
+        assert page.splitlines()[0].startswith("# 柳树 湾 [2J村 (")
+        assert "\x1b" not in page
+
 
 # ---------------------------------------------------------------- one explainer, many decisions
 
