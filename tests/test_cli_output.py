@@ -149,10 +149,31 @@ def test_control_characters_in_the_data_never_reach_the_terminal(tmp_path: Path)
         assert code == 0
         assert not any((c < " " and c != "\n") or "\x7f" <= c <= "\x9f" for c in text)
         assert text.splitlines()[0].startswith(f"{name} [2J二组 ({org})")
-    other, other_name = lines[2].split(",")[:2]  # the one the 倒排 list of the two names
-    lines[2] = lines[2].replace(f",{other_name},", f',"{other_name}\n\x1b[2J",', 1)
+    other, other_name, _, _, town = lines[2].split(",")[:5]  # the one the 倒排 list names
+    cells = lines[2].split(",")
+    cells[:5] = [f'"{other}\x1b[2J"', f'"{other_name}\n\x1b[2J"', *cells[2:4], f'"{town}\x07"']
+    lines[2] = ",".join(cells)
     data.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
     code, out, _ = call("summary", "--rules", DEFAULT, str(data))
     assert code == 0
-    assert f"    {other} {other_name} [2J: " in out
-    assert "\x1b" not in out
+    assert f"    {other} [2J {other_name} [2J: " in out
+    assert f"\n{town}  (1)\n" in out or f"\n{town} (1)\n" in out
+    assert not any((c < " " and c != "\n") or "\x7f" <= c <= "\x9f" for c in out)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "summary", "explain"])
+def test_control_characters_in_a_bad_rows_id_never_reach_the_terminal(
+    tmp_path: Path, command: str
+) -> None:
+    """A row whose id holds an escape sequence and whose facts are bad: its problem is still one
+    located, coded line on stderr, with the escape shown as a space."""
+    data = tmp_path / "data.csv"
+    data.write_text(
+        'id,name,type,year,income_per_capita\n"A\x1b[2J\nB",甲村,village,2024,lots\n',
+        encoding="utf-8",
+    )
+    extra = ["--org", "A\x1b[2J\nB"] if command == "explain" else []
+    code, _, err = call(command, "--rules", DEFAULT, str(data), *extra)
+    assert code == 1
+    assert f"{data}:2: F103: A [2J B: income_per_capita: expected a number" in err
+    assert not any((c < " " and c != "\n") or "\x7f" <= c <= "\x9f" for c in err)

@@ -125,7 +125,7 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
         ruleset = load(args.rules)
     except RuleSetError as exc:
         for problem in exc.problems:
-            print(problem, file=stderr)
+            print(plain(str(problem)), file=stderr)
         return USAGE
     unwritable = _unwritable(getattr(args, "output", None))
     if unwritable:
@@ -135,10 +135,10 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
         with Engine(ruleset) as engine:
             return _COMMANDS[args.command](args, ruleset, engine, stdout, stderr)
     except DataError as exc:
-        print(f"error: {exc}", file=stderr)
+        print(plain(f"error: {exc}"), file=stderr)
         return DATA_PROBLEMS
     except TierlibError as exc:  # a problem not tied to one row (e.g. PopulationError)
-        print(f"error: {exc}", file=stderr)
+        print(plain(f"error: {exc}"), file=stderr)
         return DATA_PROBLEMS
 
 
@@ -147,7 +147,7 @@ def _check(paths: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
     for path in paths:
         problems = check_file(path)
         for problem in problems:
-            print(problem, file=stdout)
+            print(plain(str(problem)), file=stdout)
         bad += bool(problems)
         if not problems:
             print(f"{path}: ok", file=stdout)
@@ -164,7 +164,7 @@ def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
     """Every problem of every failed row, one located, coded line each, in row order."""
     for failure in failures:
         for problem in failure.problems:
-            print(f"{failure.where}: {problem.code}: {problem.message}", file=stderr)
+            print(plain(f"{failure.where}: {problem.code}: {problem.message}"), file=stderr)
 
 
 def _unwritable(output: str | None) -> str:
@@ -312,7 +312,7 @@ def _cmd_explain(
         decision = engine.evaluate(org, where)
     except FactError as exc:
         for problem in exc.problems:
-            print(f"{where}: {problem.code}: {problem.message}", file=stderr)
+            print(plain(f"{where}: {problem.code}: {problem.message}"), file=stderr)
         return DATA_PROBLEMS
     explanation = explain(decision, ruleset)
     if args.json:

@@ -24,6 +24,11 @@ def _t(lang: Lang, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
+def _names(decisions: Sequence[pop.Rated]) -> dict[str, str]:
+    """Each organization's id and name as one line of text (both come from the data)."""
+    return {d.org_id: plain(f"{d.org_id} {d.org_name}".rstrip()) for d in decisions}
+
+
 def _distribution_lines(dist: pop.Distribution, ruleset: RuleSet, lang: Lang) -> list[str]:
     out = []
     for tier in ruleset.tiers:
@@ -58,9 +63,9 @@ def summary_text(
     lines += _distribution_lines(total, ruleset, lang)
     for dist in pop.distribution(decisions, order, by, labels=labels):
         place = dist.township if by == "township" else dist.county
-        lines.append(f"\n{place or '-'} ({dist.total})")
+        lines.append(f"\n{plain(place or '-')} ({dist.total})")
         lines += _distribution_lines(dist, ruleset, lang)
-    names = {d.org_id: plain(d.org_name) for d in decisions}  # from the data: one line each
+    names = _names(decisions)
     for result in pop.apply_quotas(ruleset, decisions):
         lines.append(
             "\n" + _t(lang, f"倒排：{result.label.zh}", f"Quota: {result.label.text('en')}")
@@ -69,10 +74,10 @@ def summary_text(
             lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
             for entry in group.listed:
                 reason = entry.reason_zh if lang == "zh" else entry.reason_en
-                lines.append(f"    {entry.org_id} {names.get(entry.org_id, '')}: {reason}")
+                lines.append(f"    {names.get(entry.org_id, plain(entry.org_id))}: {reason}")
             for item in group.unranked:
                 reason = item.reason_zh if lang == "zh" else item.reason_en
-                lines.append(f"    {item.org_id} {names.get(item.org_id, '')}: {reason}")
+                lines.append(f"    {names.get(item.org_id, plain(item.org_id))}: {reason}")
     return "\n".join(lines) + "\n"
 
 
@@ -100,7 +105,7 @@ def compare_text(
     steps = Counter(t.text for t in cmp.transitions if t.direction == "up" and (t.steps or 0) > 1)
     for text, n in sorted(steps.items()):
         lines.append(f"  {text}: {n}")
-    named = {d.org_id: plain(d.org_name) for d in [*before, *after]}  # one line each
+    named = _names([*before, *after])
     types = sorted({d.org_type for d in [*before, *after]}, key=lambda t: (t != "village", t))
     for org_type in types:  # villages compete with villages, communities with communities
         lines.append(
@@ -116,7 +121,7 @@ def compare_text(
             lines.append("  " + (group.reason_zh if lang == "zh" else group.reason_en))
             for riser in group.risers:
                 reason = riser.reason_zh if lang == "zh" else riser.reason_en
-                lines.append(f"    {riser.org_id} {named.get(riser.org_id, '')}: {reason}")
+                lines.append(f"    {named.get(riser.org_id, plain(riser.org_id))}: {reason}")
     histories = pop.history({m.from_year or 0: list(before), m.to_year or 0: list(after)})
     for streak in ruleset.streaks:
         results = pop.check_streaks(streak, histories, labels=labels)
@@ -132,5 +137,5 @@ def compare_text(
         )
         for r in sorted(fired + unknown, key=lambda r: r.org_id):
             reason = r.reason_zh if lang == "zh" else r.reason_en
-            lines.append(f"  {r.org_id} {named.get(r.org_id, '')}: {reason}")
+            lines.append(f"  {named.get(r.org_id, plain(r.org_id))}: {reason}")
     return "\n".join(lines) + "\n"
