@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import data_file_rows
 
+import tierlib
 import tierlib._filerun
 import tierlib._yaml
 import tierlib.cli
@@ -256,12 +257,23 @@ class TestUsage:
         assert code == 2
         assert "usage" in err
 
-    def test_help_and_version_exit_0(self):
-        """--help and --version print and exit 0."""
-        assert call("--help")[0] == 0
-        code, out, _ = call("--version")
+    @pytest.mark.parametrize(
+        ("argv", "usage"),
+        [(["--help"], "tierlib [-h]"), (["evaluate", "--help"], "tierlib evaluate"),
+         (["explain", "-h"], "tierlib explain"), (["--version"], None)],
+    )  # fmt: skip
+    def test_help_and_version_are_written_once_to_the_given_stdout(self, argv, usage, capsys):
+        """--help (of the command or of a subcommand) and --version exit 0, and are written once,
+        to the stream given to run(), not to the process's stdout."""
+        code, out, err = call(*argv)
         assert code == 0
-        assert out.startswith("tierlib ")
+        assert err == ""
+        assert capsys.readouterr() == ("", "")
+        if usage is None:
+            assert out == f"tierlib {tierlib.__version__}\n"
+        else:
+            assert out.count("usage:") == 1
+            assert out.startswith(f"usage: {usage}")
 
 
 # ---------------------------------------------------------------- columnar and per-row paths

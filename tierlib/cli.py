@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 from tierlib import __version__
 from tierlib._filerun import (
@@ -56,6 +57,16 @@ class _Usage(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Errors as :class:`_Usage`; help and version written to ``out``, not ``sys.stdout``."""
+
+    def __init__(self, *args: Any, out: IO[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.out = out
+
+    def _print_message(self, message: str, file: object = None) -> None:
+        if message:
+            self.out.write(message)
+
     def error(self, message: str) -> NoReturn:
         raise _Usage(f"{self.prog}: {message}")
 
@@ -67,9 +78,11 @@ def _parser(stdout: IO[str]) -> _Parser:
     p = _Parser(
         prog="tierlib",
         description="Tier village Party organizations with YAML rule sets (村党组织分类定级).",
+        out=stdout,
     )
     p.add_argument("--version", action="version", version=f"tierlib {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser_class: Any = functools.partial(_Parser, out=stdout)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=parser_class)
     c = sub.add_parser("check", help="check rule files; print every problem with file:line:col")
     c.add_argument("rules", nargs="+")
     for name, text in (
@@ -114,10 +127,7 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
             file=stderr,
         )
         return USAGE
-    except SystemExit:
-        _parser(stdout).print_help(stdout) if "--version" not in argv else print(
-            f"tierlib {__version__}", file=stdout
-        )
+    except SystemExit:  # --help or --version, already written to stdout
         return OK
     try:
         if args.command == "check":
