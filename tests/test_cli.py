@@ -249,13 +249,20 @@ class TestPopulationCommands:
 
 class TestUsage:
     @pytest.mark.parametrize(
-        "argv", [[], ["bogus"], ["evaluate", COUNTY], ["explain", "--rules", DEFAULT, COUNTY]]
-    )
-    def test_usage_errors_exit_2(self, argv):
-        """Missing or unknown arguments: exit 2 with a usage line."""
-        code, _, err = call(*argv)
-        assert code == 2
-        assert "usage" in err
+        ("argv", "usage"),
+        [([], "tierlib [-h]"), (["bogus"], "tierlib [-h]"),
+         (["evaluate", COUNTY], "tierlib evaluate [-h] --rules RULES"),
+         (["explain", "--rules", DEFAULT, COUNTY], "tierlib explain [-h] --rules RULES --org ORG")],
+    )  # fmt: skip
+    def test_usage_errors_exit_2_with_the_usage_of_the_command_given(self, argv, usage):
+        """Missing or unknown arguments: exit 2 with what is wrong, then the usage of the
+        (sub)command that was given and where its help is."""
+        code, out, err = call(*argv)
+        assert (code, out) == (2, "")
+        what, rest = err.split("\n", 1)
+        assert what.startswith(("tierlib: ", "tierlib evaluate: ", "tierlib explain: "))
+        assert rest.startswith(f"usage: {usage}")
+        assert rest.rstrip().endswith(f"({usage.split(' [')[0]} --help)")
 
     @pytest.mark.parametrize(
         ("argv", "usage"),

@@ -50,6 +50,7 @@ from tierlib.tables import (
 )
 
 OK, DATA_PROBLEMS, USAGE = 0, 1, 2
+_USAGE = "usage: tierlib {check,evaluate,explain,summary,compare-years} …  (tierlib --help)"
 
 
 class _Usage(Exception):
@@ -68,7 +69,9 @@ class _Parser(argparse.ArgumentParser):
             self.out.write(message)
 
     def error(self, message: str) -> NoReturn:
-        raise _Usage(f"{self.prog}: {message}")
+        raise _Usage(
+            f"{self.prog}: {message}", f"{self.format_usage().strip()}  ({self.prog} --help)"
+        )
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         raise _Usage(message or "") if status else SystemExit(0)
@@ -121,11 +124,9 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
     try:
         args = _parser(stdout).parse_args(list(argv))
     except _Usage as exc:
-        print(str(exc).strip() or "usage error", file=stderr)
-        print(
-            "usage: tierlib {check,evaluate,explain,summary,compare-years} … (tierlib --help)",
-            file=stderr,
-        )
+        message, *usage = exc.args
+        print(str(message).strip() or "usage error", file=stderr)
+        print(usage[0] if usage else _USAGE, file=stderr)
         return USAGE
     except SystemExit:  # --help or --version, already written to stdout
         return OK
