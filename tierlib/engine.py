@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tierlib import _score, model
 from tierlib._ast import refs
 from tierlib._check import conditions, symbols
-from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, facts_digest
+from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, fast_digest
 from tierlib._facts import validate
 from tierlib._load import canonical
 from tierlib._match_groups import GroupedMatcher
@@ -40,9 +40,70 @@ def ruleset_sha256(ruleset: model.RuleSet) -> str:
     return hashlib.sha256(canonical(ruleset).encode("utf-8")).hexdigest()
 
 
-def facts_sha256(org: model.Organization) -> str:
-    """sha256 of the canonical JSON of an organization's identity and facts."""
-    return facts_digest(org, {k: fmt(v) for k, v in org.facts.items()})
+def facts_sha256(org: model.Organization, ruleset: model.RuleSet) -> str:
+    """The ``input_sha256`` of ``org``'s decisions under ``ruleset``: sha256 of the canonical JSON
+    of its identity and its facts as the rule set reads them (checked and typed: ``"是"`` is
+    ``true``, ``"0.870"`` is 0.87, a blank is missing), so an auditor can tell whether saved
+    facts are the ones a decision was made from. Raises FactError for unusable facts."""
+    bounded, counts = _limits(ruleset)
+    facts = _checked(org, ruleset, bounded, counts, Location(f"org {org.id}"))
+    return fast_digest(org, {k: fmt(v) for k, v in facts.items()}, fact_keys(ruleset.facts))
+
+
+def _limits(ruleset: model.RuleSet) -> tuple[dict[str, Fraction], frozenset[str]]:
+    """The facts assessed points are read from (each with its indicator's max), and the facts
+    that count units (never negative)."""
+    bounded = {i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None}
+    counts = frozenset(
+        [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
+        + [
+            it.per
+            for i in ruleset.indicators
+            for it in (i.checklist or ()) + (i.deductions or ())
+            if it.per
+        ]
+    )
+    return bounded, counts
+
+
+def _checked(
+    org: model.Organization,
+    ruleset: model.RuleSet,
+    bounded: Mapping[str, Fraction],
+    counts: frozenset[str],
+    where: Location,
+) -> dict[str, model.FactValue]:
+    """``org``'s facts checked and typed; raises FactError listing every problem."""
+    problems: list[Problem] = []
+    types = ruleset.scheme.org_types
+    if types and org.type not in types:
+        problems.append(
+            Problem(
+                "F110",
+                f"{org.id}: type {org.type!r} is not covered by {ruleset.scheme.id} ({', '.join(types)})",
+                where,
+            )
+        )
+    facts, found = validate(org.id, org.facts, ruleset.facts, where)
+    problems += found
+    for name, limit in bounded.items():
+        x = facts.get(name)
+        # 0 <= x <= limit, in integers (denominators are positive)
+        if isinstance(x, Fraction) and not (
+            x.numerator >= 0 and x.numerator * limit.denominator <= limit.numerator * x.denominator
+        ):
+            problems.append(
+                Problem("F107", f"{org.id}: {name}: {fmt(x)} is outside 0–{fmt(limit)}", where)
+            )
+    for name in counts:
+        x = facts.get(name)
+        if isinstance(x, Fraction) and x.numerator < 0:
+            problems.append(
+                Problem("F104", f"{org.id}: {name}: a count cannot be negative ({fmt(x)})", where)
+            )
+    if problems:
+        raise FactError(problems)
+    return facts
 
 
 class Engine:
@@ -86,6 +147,7 @@ class Engine:
             )
             for ind in ruleset.indicators
         }
+        bounded, counts = _limits(ruleset)
         scorers = {
             ind.id: compile_scorer(ind, inputs[ind.id], step_locs) for ind in ruleset.indicators
         }
@@ -95,7 +157,7 @@ class Engine:
                 d.id: tuple(i.id for i in ruleset.indicators if i.dimension == d.id and not i.bonus)
                 for d in ruleset.dimensions
             },
-            bounded={i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None},
+            bounded=bounded,
             bonus=frozenset(i.id for i in ruleset.indicators if i.bonus),
             step_locs=step_locs,
             cond_names={
@@ -113,15 +175,7 @@ class Engine:
                 (ind, ind.id, inputs[ind.id], rules_of[ind.id], scorers[ind.id])
                 for ind in ruleset.indicators
             ),
-            counts=frozenset(
-                [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
-                + [
-                    it.per
-                    for i in ruleset.indicators
-                    for it in (i.checklist or ()) + (i.deductions or ())
-                    if it.per
-                ]
-            ),
+            counts=counts,
         )
 
     @classmethod
@@ -156,39 +210,7 @@ class Engine:
 
         ``where`` locates the organization in its data file (e.g. ``county.csv:17``)."""
         where = where or Location(f"org {org.id}")
-        problems: list[Problem] = []
-        types = self.ruleset.scheme.org_types
-        if types and org.type not in types:
-            problems.append(
-                Problem(
-                    "F110",
-                    f"{org.id}: type {org.type!r} is not covered by {self.ruleset.scheme.id} ({', '.join(types)})",
-                    where,
-                )
-            )
-        facts, found = validate(org.id, org.facts, self.ruleset.facts, where)
-        problems += found
-        for name, limit in self._c.bounded.items():
-            x = facts.get(name)
-            # 0 <= x <= limit, in integers (denominators are positive)
-            if isinstance(x, Fraction) and not (
-                x.numerator >= 0
-                and x.numerator * limit.denominator <= limit.numerator * x.denominator
-            ):
-                problems.append(
-                    Problem("F107", f"{org.id}: {name}: {fmt(x)} is outside 0–{fmt(limit)}", where)
-                )
-        for name in self._c.counts:
-            x = facts.get(name)
-            if isinstance(x, Fraction) and x.numerator < 0:
-                problems.append(
-                    Problem(
-                        "F104", f"{org.id}: {name}: a count cannot be negative ({fmt(x)})", where
-                    )
-                )
-        if problems:
-            raise FactError(problems)
-        return facts
+        return _checked(org, self.ruleset, self._c.bounded, self._c.counts, where)
 
     def evaluate(self, org: model.Organization, where: Location | None = None) -> Decision:
         """Tier one organization. Raises FactError for unusable facts, EngineError if closed."""
