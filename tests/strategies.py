@@ -558,9 +558,9 @@ def rulesets(draw: st.DrawFn, max_indicators: int = 6) -> model.RuleSet:
         effect = draw(st.sampled_from(["force", "unrated", "cap", "require"]))
         tier = None
         if effect != "unrated":
-            tier = draw(
-                st.sampled_from([t.id for t in tiers] + ([None] if effect == "force" else []))
-            )
+            # a force sets the lowest tier (E132); the others may name any
+            ids = [tiers[-1].id, None] if effect == "force" else [t.id for t in tiers]
+            tier = draw(st.sampled_from(ids))
         vetoes.append(
             model.Veto(f"v{k}", label, draw(late), effect, tier, precedence=draw(st.integers(0, 2)))
         )

@@ -321,6 +321,16 @@ def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
             out.append(Problem("E115", "effect unrated takes no tier", where("vetoes", i, "tier")))
         elif veto.effect in ("cap", "require") and veto.tier is None:
             out.append(Problem("E112", f"effect {veto.effect} needs a tier", where("vetoes", i)))
+        elif veto.effect == "force" and veto.tier in ids and veto.tier != rs.tiers[-1].id:
+            out.append(
+                Problem(
+                    "E132",
+                    f"veto {veto.id!r} forces {veto.tier!r}, above the lowest tier "
+                    f"{rs.tiers[-1].id!r}: it would raise an organization whose score gives less",
+                    where("vetoes", i, "tier"),
+                    f"for 'at most {veto.tier}' write effect: cap; a force sets the lowest tier",
+                )
+            )
         if (
             veto.tier is not None
             and veto.tier not in ids
