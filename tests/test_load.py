@@ -229,6 +229,79 @@ class TestHostileYaml:
         assert not marker.exists()
 
 
+class TestYamlMistakesSayWhy:
+    """A YAML syntax error is located where the mistake is and names its usual cause."""
+
+    @pytest.mark.parametrize(
+        ("case", "suggestion"),
+        [
+            ("02_tab_indentation", "indent with spaces, not tabs"),
+            ("62_control_character", "perhaps pasted from Word: delete it"),
+            ("63_full_width_colon", "use ':'"),
+            ("64_no_space_after_colon", "space after its ':'"),
+            ("65_no_break_space", "use a normal space"),
+            ("66_dash_without_space", "space after the dash"),
+        ],
+    )
+    @pytest.mark.parametrize("loader", ["C", "Python"])
+    def test_the_cause_is_the_suggestion(
+        self, case: str, suggestion: str, loader: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With libyaml or PyYAML's own parser: the expected line and column, and the cause."""
+        import yaml
+
+        monkeypatch.chdir(ROOT)
+        if loader == "Python":
+            monkeypatch.setattr(_yaml, "_LOADER", yaml.SafeLoader)
+        path = f"tests/data/invalid/{case}.yaml"
+        (problem,) = tierlib.check(path)
+        expected = (INVALID / f"{case}.expected").read_text(encoding="utf-8").strip()
+        assert prefix(problem) == expected
+        assert suggestion in (problem.suggestion or "")
+
+    @pytest.mark.parametrize("space", ["\u00a0", "\u3000"])
+    def test_an_odd_space_is_named(self, space: str) -> None:
+        """A no-break space (U+00A0) or a full-width space (U+3000) after a key's ':'."""
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(MINI.replace("max: 10\n", f"max:{space}10\n"), "odd.yaml")
+        (problem,) = caught.value.problems
+        assert problem.location == Location("odd.yaml", 15, 5)
+        assert f"U+{ord(space):04X}" in (problem.suggestion or "")
+
+    def test_control_characters_are_located_and_named_each(self) -> None:
+        """Each control character is its own problem at its line and column, named U+XXXX,
+        without PyYAML's "<unicode string>", position; Chinese text before it counts as
+        characters, not bytes."""
+        text = MINI.replace("label: A\n", "label: 村容\x0b村貌\n").replace(
+            "label: Poor", "label: Po\x0cor"
+        )
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "word.yaml")
+        first, second = caught.value.problems
+        assert first.location == Location("word.yaml", 13, 14)
+        assert second.location == Location("word.yaml", 19, 25)
+        assert "U+000B" in first.message
+        assert "U+000C" in second.message
+        for problem in (first, second):
+            assert problem.code == "E101"
+            assert "position" not in str(problem)
+            assert "unicode string" not in str(problem)
+
+    def test_a_lone_surrogate_is_a_problem_not_a_crash(self) -> None:
+        """Text given to loads() with a lone surrogate is refused like a control character."""
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(MINI.replace("label: A", "label: A\ud800"), "s.yaml")
+        assert [p.code for p in caught.value.problems] == ["E101"]
+
+    def test_a_full_width_colon_in_a_value_is_not_blamed(self) -> None:
+        """'：' after the key's ':' (in a label) is not named as the cause of another error."""
+        text = MINI.replace("label: A\n", "label: 说明：A\n").replace("max: 10\n", "max:10\n")
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "v.yaml")
+        (problem,) = caught.value.problems
+        assert "max: 6" in (problem.suggestion or "")
+
+
 # ---------------------------------------------------------------- valid files and extends
 
 

@@ -10,6 +10,7 @@ Numbers stay exact: a YAML float becomes a :class:`fractions.Fraction` of its de
 from __future__ import annotations
 
 import re
+import unicodedata
 from fractions import Fraction
 from typing import Any
 
@@ -71,16 +72,13 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
                 "split it or use extends:",
             )
         ]
+    if _NOT_ACCEPTED.search(text):  # before PyYAML, which names a position, not a line
+        return None, _character_problems(text, file)
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = _loc(file, mark) if mark is not None else whole
-        what = exc.problem or exc.context
-        if "nesting depth" in str(what):  # PyYAML 6.0.4 on stops deep nesting itself
-            return None, [Problem("E103", "YAML nesting is too deep", loc)]
-        return None, [Problem("E101", f"YAML syntax: {what}", loc)]
-    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
+        return None, [_syntax_problem(exc, text, file)]
+    except yaml.YAMLError as exc:  # pragma: no cover - the reader's errors are found above
         return None, [Problem("E101", f"YAML syntax: {exc}", whole)]
     except RecursionError:
         return None, [Problem("E103", "YAML nesting is too deep", whole)]
@@ -106,6 +104,89 @@ def read(text: str, file: str) -> tuple[Any, list[Problem]]:
     if any(p.code == "E102" for p in problems):
         return None, problems  # a file with unsafe tags is refused whole, without follow-on errors
     return data, problems
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """E101 (or E103) at the spot PyYAML names, with the likely cause as the suggestion."""
+    mark = exc.problem_mark or exc.context_mark
+    what = str(exc.problem or exc.context)
+    if "expected ':'" in what and "simple key" in str(exc.context) and exc.context_mark:
+        # "could not find expected ':'" is found on the line after the key that lacks it
+        mark = exc.context_mark
+    loc = _loc(file, mark) if mark is not None else Location(file, 1, 1)
+    if "nesting depth" in what:  # PyYAML 6.0.4 on stops deep nesting itself
+        return Problem("E103", "YAML nesting is too deep", loc)
+    lines = text.splitlines()
+    hint = _line_hint(lines[loc.line - 1]) if 0 < loc.line <= len(lines) else None
+    if hint is None:  # `-id: x` shows as an error on the line after it
+        before = [i for i in range(loc.line - 2, -1, -1) if lines[i].strip()][:1]
+        for i in before:
+            if _DASH_NO_SPACE.match(lines[i]):
+                hint = _line_hint(lines[i])
+                dash = lines[i].index("-")
+                loc = Location(file, i + 1, dash + 1)
+    return Problem("E101", f"YAML syntax: {what}", loc, hint)
+
+
+_DASH_NO_SPACE = re.compile(r"^[ \t]*-(?![-\s\d.])\S")
+_NO_SPACE_AFTER_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[^\s:#'\"{\[,]+:(?![ \t]|$)")
+_ODD_SPACES = {"\u00a0": "a no-break space U+00A0", "\u3000": "a full-width space U+3000"}
+
+
+def _line_hint(line: str) -> str | None:
+    """The usual cause of a YAML syntax error on ``line``, as a suggestion, or None."""
+    code = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]  # comments may say anything
+    indent = code[: len(code) - len(code.lstrip())]
+    if "\t" in indent:
+        return "indent with spaces, not tabs"
+    if _DASH_NO_SPACE.match(code):
+        return "a list item needs a space after the dash: write '- id: …', not '-id: …'"
+    if "：" in code.split(":", 1)[0]:
+        return "the full-width colon '：' does not end a key: use ':' followed by a space"
+    for char, name in _ODD_SPACES.items():
+        if char in code:
+            return f"{name} is not a space to YAML: use a normal space"
+    if _NO_SPACE_AFTER_COLON.match(code):
+        return "a key needs a space after its ':': write 'max: 6', not 'max:6'"
+    return None
+
+
+def _character_problems(text: str, file: str) -> list[Problem]:
+    """One E101 per character YAML does not accept (control characters, U+FFFE …), located."""
+    problems: list[Problem] = []
+    for found in _NOT_ACCEPTED.finditer(text):
+        at = found.start()
+        if len(problems) == _MAX_CHARACTER_PROBLEMS:
+            rest = len(_NOT_ACCEPTED.findall(text, at))
+            problems.append(
+                Problem("E101", f"{rest} more characters YAML does not accept", _at(text, at, file))
+            )
+            break
+        char = found.group()
+        name = f"U+{ord(char):04X}"
+        if char == "\0":
+            message = "the NUL character U+0000 is not allowed in YAML"
+            hint = "the file may be damaged or not a text file: delete it"
+        elif unicodedata.category(char) == "Cc":
+            message = f"the invisible control character {name} is not allowed in YAML"
+            hint = "an invisible control character, perhaps pasted from Word: delete it"
+        else:
+            message, hint = f"the character {name} is not allowed in YAML", "delete it"
+        problems.append(Problem("E101", message, _at(text, at, file), hint))
+    return problems
+
+
+# what PyYAML's reader refuses (yaml.reader.Reader.NON_PRINTABLE; libyaml refuses the same)
+_NOT_ACCEPTED = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_MAX_CHARACTER_PROBLEMS = 50
+
+
+def _at(text: str, offset: int, file: str) -> Location:
+    """The line and column (in characters) of character ``offset`` of ``text``."""
+    start = text.rfind("\n", 0, offset) + 1
+    return Location(file, text.count("\n", 0, offset) + 1, offset - start + 1)
 
 
 def _expanded_size(root: yaml.Node) -> int:
