@@ -664,19 +664,46 @@ def yaml_rulesets(draw: st.DrawFn) -> model.RuleSet:
         year=draw(st.none() | st.integers(1990, 2100)),
         org_types=org_types,
     )
-    return attrs.evolve(
-        rs,
-        scheme=scheme,
-        facts=facts,
-        dimensions=relabel(rs.dimensions),
-        indicators=tuple(indicators),
-        tiers=relabel(rs.tiers),
-        vetoes=vetoes,
-        flags=flags,
-        quotas=quotas,
-        streaks=streaks,
-        deadlines=deadlines,
+    return _within_reach(
+        attrs.evolve(
+            rs,
+            scheme=scheme,
+            facts=facts,
+            dimensions=relabel(rs.dimensions),
+            indicators=tuple(indicators),
+            tiers=relabel(rs.tiers),
+            vetoes=vetoes,
+            flags=flags,
+            quotas=quotas,
+            streaks=streaks,
+            deadlines=deadlines,
+        )
     )
+
+
+def _within_reach(rs: model.RuleSet) -> model.RuleSet:
+    """``rs`` with no number out of reach (E133), as a checked file has: the facts compared
+    with one lose their declared range, and vetoes and flags comparing a computed value with
+    one are left out."""
+    import attrs
+
+    from tierlib._check import conditions
+    from tierlib._reach import out_of_reach
+    from tierlib._where import Where
+
+    def far(rules: list[Any], ruleset: model.RuleSet) -> set[str]:
+        where = Where(None, _GENERATED)
+        return {p.message.split(" is ", 1)[0] for p in out_of_reach(ruleset, rules, where)}
+
+    names = far(conditions(rs), rs)
+    facts = {
+        n: attrs.evolve(f, minimum=None, maximum=None) if n in names else f
+        for n, f in rs.facts.items()
+    }
+    rs = attrs.evolve(rs, facts=facts)
+    vetoes = tuple(v for v in rs.vetoes if not far([("v", v.when, True)], rs))
+    flags = tuple(f for f in rs.flags if not far([("f", f.when, True)], rs))
+    return attrs.evolve(rs, vetoes=vetoes, flags=flags)
 
 
 def _rs_some_condition(rs: model.RuleSet) -> Expr:
