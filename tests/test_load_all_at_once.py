@@ -132,6 +132,24 @@ class TestEveryMistakeAtOnce:
             tierlib.loads(MINI.replace("    dimension: d\n", ""), "nodim.yaml")
         assert [p.code for p in caught.value.problems] == ["E112"]
 
+    def test_a_misspelled_required_key_is_one_problem_not_two(self) -> None:
+        """``wehn:``, ``knid:``, ``lable:`` are each the unknown key with its "did you mean",
+        not also the required key they stand for reported missing (E112)."""
+        problems = tierlib.check(INVALID / "67_misspelled_required_keys.yaml")
+        assert [(p.code, p.suggestion) for p in problems] == [
+            ("E110", "did you mean 'kind'?"),
+            ("E110", "did you mean 'label'?"),
+            ("E110", "did you mean 'when'?"),
+            ("E110", "did you mean 'label'?"),
+        ]
+
+    def test_a_missing_key_with_an_unrelated_unknown_key_is_two_problems(self) -> None:
+        """An unknown key that is not close to the missing one does not hide it."""
+        text = MINI.replace("{id: poor, label: Poor}", "{id: poor, xyz: Poor}")
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "two.yaml")
+        assert [p.code for p in caught.value.problems] == ["E112", "E110"]
+
     def test_a_non_positive_indicator_max_is_one_problem_not_two(self) -> None:
         """``max: 0`` is E115 alone: what it was meant to be is unknown, so the sum of its
         dimension (or the total, without dimensions) is not also reported."""

@@ -26,7 +26,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from tierlib import _ast, model
 from tierlib._yaml import LDict, LList, loc_of
 from tierlib.decision import fmt_fraction
-from tierlib.errors import Location, Problem, did_you_mean
+from tierlib.errors import Location, Problem, close_match, did_you_mean
 
 _NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(%?)\s*$")
 _RATIO = re.compile(r"^\s*([-+]?\d+)\s*/\s*(\d+)\s*$")
@@ -314,13 +314,15 @@ def _walk(
     from tierlib._expr import ExprError
 
     if isinstance(exc, ClassValidationError | IterableValidationError):
+        typos = _misspelled(exc)
         for sub in exc.exceptions:
             step = _step(sub)
+            if isinstance(sub, KeyError) and step in typos:
+                continue  # the unknown key spelling it is reported, with "did you mean"
             child, child_loc = _child(node, step, loc)
             _walk(sub, node, child, child_loc, step, out)
     elif isinstance(exc, ForbiddenExtraKeysError):
-        allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else ["zh", "en"]
-        allowed = [a for a in allowed if a not in ("loc", "sources")]
+        allowed = _allowed(exc)
         for name in sorted(exc.extra_fields):
             where = node.key_locs.get(name, loc) if isinstance(node, LDict) else loc
             hint = did_you_mean(name, allowed) or f"allowed here: {', '.join(allowed)}"
@@ -334,6 +336,23 @@ def _walk(
         out.append(Problem(exc.code, str(exc), loc, exc.hint))
     else:
         out.append(Problem("E111", f"invalid value: {exc}", loc))
+
+
+def _allowed(exc: ForbiddenExtraKeysError) -> list[str]:
+    allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else ["zh", "en"]
+    return [a for a in allowed if a not in ("loc", "sources")]
+
+
+def _misspelled(exc: ClassValidationError | IterableValidationError) -> set[str]:
+    """The missing required keys of a mapping that an unknown key of it is suggested for."""
+    if not isinstance(exc, ClassValidationError):
+        return set()
+    out: set[str] = set()
+    for sub in exc.exceptions:
+        if isinstance(sub, ForbiddenExtraKeysError) and _step(sub) is None:
+            allowed = _allowed(sub)
+            out.update(m for n in sub.extra_fields if (m := close_match(n, allowed)) is not None)
+    return out
 
 
 def _step(exc: BaseException) -> Any:

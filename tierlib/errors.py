@@ -54,9 +54,15 @@ def did_you_mean(name: object, candidates: Iterable[object]) -> str | None:
 
     Names that are not text (a number used as a YAML or dict key) are compared as text.
     """
+    close = close_match(name, candidates)
+    return f"did you mean {close!r}?" if close is not None else None
+
+
+def close_match(name: object, candidates: Iterable[object]) -> str | None:
+    """The candidate (as text) :func:`did_you_mean` suggests for ``name``, or None."""
     texts = sorted({str(c) for c in candidates})
     close = difflib.get_close_matches(str(name), texts, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+    return close[0] if close else None
 
 
 class TierlibError(Exception):
