@@ -334,9 +334,11 @@ def _float_column(x: NDArray[np.float64], k_hint: int) -> tuple[I64, int, Mask]:
     for k in ks:
         scale = float(10**k)
         # for |x·10**k| < 2**51, adding 1.5·2**52 rounds to an integer (half even, like rint)
-        # that sits in the low mantissa bits of the sum
-        shifted = (x * scale if k else x) + _MAGIC
-        X = shifted - _MAGIC
+        # that sits in the low mantissa bits of the sum; larger values may overflow to
+        # infinity, silently: those rows fail the test below
+        with np.errstate(over="ignore", invalid="ignore"):
+            shifted = (x * scale if k else x) + _MAGIC
+            X = shifted - _MAGIC
         ok = np.abs(x) < 2.0**50 / scale  # False for NaN and infinities
         ok &= (X / scale == x) if k else (x == X)
         fails = int(np.count_nonzero(~(ok | nan)))
