@@ -17,7 +17,7 @@ from test_columnar import _good_village, actual, expected
 from tierlib._load import load
 from tierlib.columnar import TableResult, evaluate_table
 from tierlib.engine import Engine
-from tierlib.errors import FactError, Location, Problem
+from tierlib.errors import DataError, FactError, Location, Problem
 from tierlib.model import Organization
 from tierlib.tables import Row, to_organization
 
@@ -129,3 +129,37 @@ def test_a_huge_double_is_f104_without_a_warning(engine: Engine) -> None:
     got = assert_columns_are_the_engine(engine, res, cols)
     assert codes(got[0]) == codes(got[2]) == ["F104"]
     assert not isinstance(got[1], list)
+
+
+# ---------------------------------------------------------------- 7. table shapes
+
+
+@pytest.mark.parametrize(
+    ("data", "column"),
+    [
+        ({"id": "ab"}, "id"),
+        ({"id": ["a", "b"], "year": 2024}, "year"),
+        ({"id": ["a", "b"], "has_venue": None}, "has_venue"),
+        ({"id": ["a", "b"], "name": b"xy"}, "name"),
+        ({"id": ["a", "b"], "name": {"a": 1, "b": 2}}, "name"),
+        ({"id": ["a", "b"], "name": {"a", "b"}}, "name"),
+    ],
+)
+def test_a_column_that_is_not_a_column_is_a_data_error(
+    engine: Engine, data: dict[str, Any], column: str
+) -> None:
+    with pytest.raises(DataError, match=repr(column)):
+        evaluate_table(engine, data)
+
+
+def test_where_must_locate_every_row(engine: Engine) -> None:
+    with pytest.raises(DataError, match="1 locations for 2 rows"):
+        evaluate_table(engine, table(2), where=[Location("f", 1)])
+    res = evaluate_table(engine, table(2, id=["a", ""]), where=[Location("f", 7), Location("f", 9)])
+    assert [(i, p[0].code, p[0].location) for i, p in res.errors] == [(1, "D103", Location("f", 9))]
+
+
+def test_columns_from_iterables_still_read(engine: Engine) -> None:
+    cols = table(2)
+    cols["id"] = (f"g{i}" for i in range(2))
+    assert list(evaluate_table(engine, cols).ids) == ["g0", "g1"]

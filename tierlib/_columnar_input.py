@@ -118,13 +118,26 @@ def table_columns(data: Any) -> dict[str, Column] | None:
                 f"column {name!r} is a {values.ndim}-dimensional array; a column holds one "
                 "value per row (flatten it, e.g. with .ravel())"
             )
-        out[name] = values if isinstance(values, np.ndarray) else _object_array(values)
+        out[name] = values if isinstance(values, np.ndarray) else _column(name, values)
     if "id" not in out:
         raise DataError("the table has no 'id' (编号) column")
     lengths = {len(c) for c in out.values()}
     if len(lengths) > 1:
         raise DataError(f"columns differ in length: {sorted(lengths)}")
     return out
+
+
+def _column(name: str, values: Any) -> Column:
+    """A column given as a sequence, as an object array; DataError for a single value (text
+    is one cell, not a column of characters) or a mapping or set (no rows in order)."""
+    if isinstance(values, str | bytes | bytearray | Mapping | set | frozenset) or not hasattr(
+        values, "__iter__"
+    ):
+        raise DataError(
+            f"column {name!r} is a single {type(values).__name__}, not a column: give a list "
+            "or array of one value per row"
+        )
+    return _object_array(values)
 
 
 def _object_array(values: Iterable[Any]) -> Column:

@@ -71,7 +71,7 @@ from tierlib._columnar_num import Mask
 from tierlib._columnar_sink import Exact, Sink
 from tierlib.decision import Decision
 from tierlib.engine import Engine
-from tierlib.errors import EngineError, Location, Problem
+from tierlib.errors import DataError, EngineError, Location, Problem
 from tierlib.explain import Explanation
 from tierlib.model import Organization
 from tierlib.tables import Row, iter_rows
@@ -303,8 +303,10 @@ def evaluate_table(
         return _file_table(engine, plan, list(iter_rows(data)), chunk_size, threads)
     columns = table_columns(data)
     if columns is not None:
-        locate = _where(where)
         n = len(columns["id"])
+        if not isinstance(where, str) and len(where) != n:
+            raise DataError(f"where= gives {len(where)} locations for {n} rows")
+        locate = _where(where)
         size = chunk_size or _chunk_rows(n, threads)
         sink = Sink(engine, plan, 0, n)
         sink.put_all(table_chunks(columns, size, locate), True, threads)
