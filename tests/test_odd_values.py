@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from test_columnar import _good_village, actual, expected
 
 from tierlib._load import load
-from tierlib.columnar import TableResult, evaluate_table
+from tierlib.columnar import TableResult, evaluate_stream, evaluate_table
 from tierlib.engine import Engine
 from tierlib.errors import DataError, FactError, Location, Problem
 from tierlib.model import Organization
@@ -118,6 +119,163 @@ def assert_columns_are_the_engine(
     return got
 
 
+# ---------------------------------------------------------------- 1. long doubles
+
+
+class TestLongDouble:
+    def test_a_long_double_that_is_a_double_means_the_double(self, engine: Engine) -> None:
+        facts = engine.facts(village(income_per_capita=np.longdouble(9000.5)))
+        assert facts["income_per_capita"] == Fraction("9000.5")
+        facts = engine.facts(village(coop_household_share=np.longdouble(0.1)))
+        assert facts["coop_household_share"] == Fraction("0.1")
+
+    def test_a_long_double_finer_than_a_double_means_its_shortest_decimal(
+        self, engine: Engine
+    ) -> None:
+        x = np.longdouble(1) / 3
+        facts = engine.facts(village(coop_household_share=x))
+        assert facts["coop_household_share"] == Fraction(str(x))
+
+    def test_long_double_booleans_and_out_of_range(self, engine: Engine) -> None:
+        facts = engine.facts(village(has_venue=np.longdouble(1), big_ceremonies=np.longdouble(0)))
+        assert facts["has_venue"] is True
+        assert facts["big_ceremonies"] is False
+        assert outcome(engine, village(has_venue=np.longdouble(0.5))) == ["F103"]
+        assert outcome(engine, village(income_per_capita=np.longdouble("1e4000"))) == ["F104"]
+        assert outcome(engine, village(income_per_capita=np.longdouble("nan"))) == ["F103"]
+
+    @pytest.mark.parametrize(
+        "value", [np.clongdouble(1), np.complex128(1), 1 + 0j, np.clongdouble("nan")]
+    )
+    def test_complex_numbers_are_f103(self, engine: Engine, value: Any) -> None:
+        assert outcome(engine, village(income_per_capita=value)) == ["F103"]
+        assert outcome(engine, village(has_venue=value)) == ["F103"]
+
+    def test_tables_and_streams_of_long_doubles(self, engine: Engine) -> None:
+        cols = table(
+            4,
+            income_per_capita=np.array([9000.5, 1, "1e4000", "nan"], dtype=np.longdouble),
+            has_venue=np.array([1, 0, 1, 0], dtype=np.longdouble),
+            coop_household_share=[np.longdouble(0.1), np.clongdouble(1), 0.5, 0.5],
+        )
+        got = assert_columns_are_the_engine(engine, evaluate_table(engine, cols), cols)
+        assert codes(got[1]) == ["F103"]
+        assert codes(got[2]) == ["F104"]
+        assert not isinstance(got[0], list)
+        assert not isinstance(got[3], list)
+        rows = [{k: v[i] for k, v in cols.items()} for i in range(4)]
+        streamed = [r for part in evaluate_stream(engine, rows) for r in part.errors]
+        assert [(i, codes(p)) for i, p in streamed] == [
+            (1, ["F103"]),
+            (2, ["F104"]),
+            (3, ["F103"]),  # a row mapping keeps its NaN: no number
+        ]
+
+
+# ---------------------------------------------------------------- 2. pandas' NA
+
+
+class TestNA:
+    def test_na_is_missing_for_the_engine(self, engine: Engine) -> None:
+        with_na = village(coop_household_share=NA, has_venue=NA)
+        with_none = village(coop_household_share=None, has_venue=None)
+        assert outcome(engine, with_na) == outcome(engine, with_none)
+
+    def test_na_identity_cells_are_empty(self) -> None:
+        org = to_organization(Row(Location("t", 2), {"id": "a", "year": NA, "name": NA}))
+        assert (org.year, org.name) == (None, "")
+        with pytest.raises(FactError) as exc:
+            to_organization(Row(Location("t", 2), {"id": NA}))
+        assert [p.code for p in exc.value.problems] == ["D103"]
+
+    def test_na_cells_in_tables_and_streams(self, engine: Engine) -> None:
+        cols = table(
+            4,
+            id=["a", NA, "c", "d"],
+            year=[2024, 2024, NA, 2023],
+            coop_household_share=[0.5, 0.5, NA, 0.2],
+            has_venue=[True, NA, NA, False],
+            name=[NA, "x", "y", "z"],
+        )
+        got = assert_columns_are_the_engine(engine, evaluate_table(engine, cols), cols)
+        assert codes(got[1]) == ["D103"]
+        assert evaluate_table(engine, cols).decision(2).year is None
+        rows = [{k: v[i] for k, v in cols.items()} for i in range(4)]
+        parts = list(evaluate_stream(engine, rows))
+        assert [(i, codes(p)) for part in parts for i, p in part.errors] == [(1, ["D103"])]
+
+    def test_pandas_nullable_columns(self, engine: Engine) -> None:
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(table(3))
+        frame["year"] = pd.array([2024, None, 2023], dtype="Int64")
+        frame["coop_household_share"] = pd.array([0.5, None, 0.2], dtype="Float64")
+        frame["has_venue"] = pd.array([True, None, False], dtype="boolean")
+        frame["name"] = pd.array(["a", None, "c"], dtype="string")
+        res = evaluate_table(engine, frame)
+        assert res.errors == []
+        assert [res.decision(i).year for i in range(3)] == [2024, None, 2023]
+        frame["year"] = [2024.0, float("nan"), 2023.0]
+        assert evaluate_table(engine, frame).errors == []
+
+
+# ---------------------------------------------------------------- 3. float years
+
+
+class TestFloatYears:
+    @pytest.mark.parametrize(
+        "cell", [2024.0, np.float64(2024), np.float32(2024), np.int32(2024), "2024年", 2024]
+    )
+    def test_a_whole_number_is_a_year(self, cell: Any) -> None:
+        assert to_organization(Row(Location("t", 2), {"id": "a", "year": cell})).year == 2024
+
+    @pytest.mark.parametrize("cell", [2023.5, np.float64(2023.5), float("inf"), "2023.5"])
+    def test_a_fraction_is_d104_and_says_so(self, cell: Any) -> None:
+        with pytest.raises(FactError) as exc:
+            to_organization(Row(Location("t", 2), {"id": "a", "year": cell}))
+        (problem,) = exc.value.problems
+        assert problem.code == "D104"
+        assert "is not a whole number" in problem.message
+        assert str(cell).split("(")[-1].rstrip(")") in problem.message
+
+    def test_a_float_year_column(self, engine: Engine) -> None:
+        for years in (
+            np.array([2024.0, np.nan, 2023.5, np.inf]),
+            np.array([2024.0, np.nan, 2023.5, np.inf], dtype=np.float32),
+            [2024.0, None, 2023.5, np.float64(np.inf)],
+        ):
+            cols = table(4, year=years)
+            res = evaluate_table(engine, cols)
+            got = assert_columns_are_the_engine(engine, res, cols)
+            assert [res.decision(i).year for i in (0, 1)] == [2024, None]
+            assert codes(got[2]) == codes(got[3]) == ["D104"]
+
+
+# ---------------------------------------------------------------- 4. 1.0 and 0.0
+
+
+class TestFloatBooleans:
+    @pytest.mark.parametrize(("one", "zero"), [(1.0, 0.0), (np.float64(1), np.float32(0))])
+    def test_one_and_zero_as_floats_are_true_and_false(
+        self, engine: Engine, one: Any, zero: Any
+    ) -> None:
+        assert outcome(engine, village(has_venue=one, big_ceremonies=zero)) == outcome(
+            engine, village(has_venue=True, big_ceremonies=False)
+        )
+        assert outcome(engine, village(has_venue=0.5)) == ["F103"]
+
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32, object])
+    def test_float_boolean_columns(self, engine: Engine, dtype: Any) -> None:
+        venue = np.array([1.0, 0.0, 0.5, np.nan], dtype=dtype)
+        cols = table(4, has_venue=venue)
+        res = evaluate_table(engine, cols)
+        got = assert_columns_are_the_engine(engine, res, cols)
+        assert codes(got[2]) == ["F103"]
+        assert got[0] == outcome(engine, village(id="v0", has_venue=True))
+        assert got[1] == outcome(engine, village(id="v1", has_venue=False))
+        if dtype is not object:
+            assert not res.exact_path[:2].any()  # decided by the columns, not row by row
+
+
 # ---------------------------------------------------------------- 5. overflow
 
 
@@ -129,6 +287,33 @@ def test_a_huge_double_is_f104_without_a_warning(engine: Engine) -> None:
     got = assert_columns_are_the_engine(engine, res, cols)
     assert codes(got[0]) == codes(got[2]) == ["F104"]
     assert not isinstance(got[1], list)
+
+
+# ---------------------------------------------------------------- 6. float32
+
+
+class TestFloat32:
+    @pytest.mark.parametrize("value", [np.float32(0.3), np.float16(0.3), np.array(0.3, np.float32)])
+    def test_a_float32_means_its_shortest_decimal(self, engine: Engine, value: Any) -> None:
+        assert engine.facts(village(coop_household_share=value))["coop_household_share"] == (
+            Fraction(3, 10)
+        )
+        # 超过30%: 0.3 is not more than 30%
+        assert outcome(engine, village(coop_household_share=value)) == outcome(
+            engine, village(coop_household_share="0.3")
+        )
+
+    @pytest.mark.parametrize("dtype", [np.float32, np.float16])
+    def test_float32_columns(self, engine: Engine, dtype: Any) -> None:
+        share = np.array([0.3, 0.31, 0.29, np.nan, 1.5], dtype=dtype)
+        green = np.array([0.29, 0.3, 0.31, 0.3, 1.5], dtype=dtype)
+        cols = table(5, coop_household_share=share, green_coverage=green)
+        res = evaluate_table(engine, cols)
+        got = assert_columns_are_the_engine(engine, res, cols)
+        for i in range(3):
+            text = {"coop_household_share": str(share[i]), "green_coverage": str(green[i])}
+            assert got[i] == outcome(engine, village(id=f"v{i}", **text))
+        assert codes(got[4]) == ["F104", "F104"]  # 1.5 is above the maximum 1, in both
 
 
 # ---------------------------------------------------------------- 7. table shapes

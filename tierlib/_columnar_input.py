@@ -26,10 +26,10 @@ from numpy.typing import NDArray
 
 from tierlib import model
 from tierlib._columnar_num import I64, Mask, Rat
-from tierlib._facts import _coerce, is_missing, to_boolean
+from tierlib._facts import _coerce, is_missing, is_na, to_boolean
 from tierlib.decision import decimal_places
 from tierlib.errors import DataError, Location
-from tierlib.tables import ALIASES, Row, _text, to_organization
+from tierlib.tables import ALIASES, Row, _text, _year, to_organization
 
 Column = NDArray[Any]
 Locate = Callable[[int], "Location | None"]
@@ -82,11 +82,16 @@ class Chunk:
 
 
 def _py(value: Any) -> Any:
+    """A cell of a table of columns as the per-row path gets it: NaN and pandas' NA are empty
+    (None); numpy scalars are Python values, but for float16, float32 and long doubles, which
+    keep their precision (float32 0.3 means 0.3, see tierlib._facts.to_number)."""
     if isinstance(value, np.generic):
+        if isinstance(value, np.floating) and not isinstance(value, np.float64):
+            return None if np.isnan(value) else value
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    return value
+    return None if is_na(value) else value
 
 
 # ---------------------------------------------------------------- sources
@@ -204,8 +209,9 @@ _TEXT_ONLY = frozenset({str, type(None)})
 
 def distinct(col: Column) -> tuple[I64, list[Any]]:
     """Codes into the list of distinct values (by type and value: True, 1 and 1.0 differ),
-    in order of first appearance."""
-    items = col.tolist()
+    in order of first appearance (float16 and float32 cells stay numpy numbers: their
+    Python floats would mean other decimals)."""
+    items = list(col) if col.dtype.kind == "f" and col.dtype.itemsize < 8 else col.tolist()
     try:
         uniq: dict[Any, int] = dict.fromkeys(items, 0)  # C speed; types may collapse here
         keys: list[Any] = items
@@ -236,15 +242,17 @@ def bad_years(col: Column) -> Mask:
     """Rows whose year cell :func:`tierlib.tables.to_organization` rejects (D104)."""
     if col.dtype.kind in "iu":
         return np.zeros(len(col), dtype=np.bool_)
+    if col.dtype.kind == "f" and col.dtype.itemsize <= 8:  # NaN is empty; 2024.0 is 2024
+        with np.errstate(invalid="ignore"):
+            bad: Mask = np.isinf(col) | (np.isfinite(col) & (col != np.trunc(col)))
+        return bad
     codes, values = distinct(col)
     bad = np.zeros(len(values), dtype=np.bool_)
     for i, v in enumerate(values):
-        v = _py(v)
-        if v not in (None, ""):
-            try:
-                int(str(v).strip().rstrip("年"))
-            except ValueError:
-                bad[i] = True
+        try:
+            _year(_py(v))
+        except ValueError:
+            bad[i] = True
     return bad[codes] if len(values) else np.zeros(0, dtype=np.bool_)
 
 
@@ -266,8 +274,10 @@ def number_fact(
     """A number column as integers scaled by ``10**k``; returns the fact and ``k``."""
     n = len(col)
     kind = col.dtype.kind
-    if kind == "f":
-        x = col.astype(np.float64, copy=False)
+    if kind == "f" and col.dtype.itemsize <= 8:
+        # a float32 or float16 means its shortest decimal (float32 0.3 is 0.3): that decimal
+        # has at most 9 digits, so the double nearest it has it as its shortest repr too
+        x = col if col.dtype == np.float64 else col.astype(str).astype(np.float64)
         nan = np.isnan(x)
         missing = nan if nan_missing else np.zeros(n, dtype=np.bool_)
         X, k, slow = _float_column(x, k_hint)
@@ -401,10 +411,10 @@ def boolean_fact(col: Column, nan_missing: bool) -> Fact:
         return Fact(col.astype(np.bool_, copy=False), none, none.copy())
     if kind in "iu":
         return Fact(col == 1, none, (col != 0) & (col != 1))
-    if kind == "f":
+    if kind == "f":  # 1.0 and 0.0 are true and false, as 1 and 0 are
         nan = np.isnan(col)
         missing = nan if nan_missing else none
-        return Fact(np.zeros(n, dtype=np.bool_), missing, ~missing)
+        return Fact(col == 1, missing, ~missing & (col != 0) & (col != 1))
     return _per_value(col, nan_missing, lambda v: (to_boolean(v), False), np.bool_, False)
 
 

@@ -58,8 +58,32 @@ def to_number(value: Any) -> Fraction:
             return Fraction(text[:-1]) / 100 if text.endswith("%") else Fraction(text)
         raise ValueError(f"expected a number, got {_brief(value)}")
     if hasattr(value, "item"):  # numpy scalars
-        return to_number(value.item())
+        return _numpy_number(value)
     raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def _numpy_number(value: Any) -> Fraction:
+    """A numpy scalar's exact number. A float16, float32 or long double means the shortest
+    decimal that reads back as it in its own precision (``str``: float32 0.3 is 3/10), as a
+    double means its shortest repr; a long double that is exactly a double means what the
+    double means."""
+    if not is_numpy_float(value):
+        item = value.item()
+        if type(item) is type(value):  # clongdouble: item() gives itself
+            raise ValueError(f"expected a number, got {type(value).__name__}")
+        return to_number(item)
+    as_float = float(value)
+    if as_float == value:  # float16, float32, and most long doubles
+        if not math.isfinite(as_float):
+            raise ValueError(f"{as_float!r} is not a finite number")
+        if value.dtype.itemsize > 8:
+            return to_number(as_float)
+    return to_number(Decimal(str(value)))  # its shortest decimal; Decimal checks the size
+
+
+def is_numpy_float(value: Any) -> bool:
+    """Whether ``value`` is one numpy floating-point number (a scalar or 0-d array)."""
+    return getattr(value, "ndim", None) == 0 and value.dtype.kind == "f"
 
 
 def _check_size(text: str, digits: int, exponent: int) -> None:
@@ -79,11 +103,16 @@ def _brief(value: Any) -> str:
 
 
 def to_boolean(value: Any) -> bool:
+    """True or False from a boolean, 1 or 0 (also 1.0, 0.0), or yes/no text (是/否)."""
     if isinstance(value, bool):
         return value
-    if hasattr(value, "item") and not isinstance(value, str):
-        return to_boolean(value.item())
-    if isinstance(value, int) and value in (0, 1):
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        item = value.item()
+        if type(item) is not type(value):
+            return to_boolean(item)
+        if is_numpy_float(value) and float(value) == value:  # a long double: item() is itself
+            return to_boolean(float(value))
+    if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
         text = value.strip().lower()
@@ -95,9 +124,20 @@ def to_boolean(value: Any) -> bool:
 
 
 def is_missing(value: Any) -> bool:
+    """None, blank text, and pandas' NA and NaT."""
     if value is None:
         return True
-    return bool(isinstance(value, str) and not value.strip())
+    return bool(isinstance(value, str) and not value.strip()) or is_na(value)
+
+
+_NA_TYPES = frozenset({"NAType", "NaTType"})
+
+
+def is_na(value: Any) -> bool:
+    """Whether ``value`` is pandas' ``NA`` or ``NaT`` (pandas is not imported: its types are
+    known by name; ``NA == x`` is ``NA``, whose truth raises TypeError, so no test compares)."""
+    kind = type(value)
+    return kind.__name__ in _NA_TYPES and kind.__module__.startswith("pandas")
 
 
 def validate(

@@ -14,15 +14,19 @@ import codecs
 import contextlib
 import csv
 import json
+import math
+import numbers
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import attrs
 
+from tierlib._facts import is_na, is_numpy_float
 from tierlib.decision import Decision, Status, fmt_fraction
 from tierlib.errors import DataError, FactError, Location, Problem
 from tierlib.model import Organization
@@ -306,18 +310,37 @@ def to_organization(row: Row) -> Organization:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    if value is None or is_na(value):
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if (isinstance(value, float) or is_numpy_float(value)) and _whole(value):
+        value = int(value)  # 2024.0 is "2024"
     return str(value).strip()
 
 
 def _year(cell: Any) -> int | None:
-    """The year in a year cell, None for an empty one; raises ValueError for anything else."""
-    if cell in (None, ""):
+    """The year in a year cell, None for an empty one; raises ValueError for anything else.
+
+    A number is a year when it is whole (2024, 2024.0, numpy's too: a year column of pandas
+    with one empty cell holds floats); text when it reads as a whole number ("2024年")."""
+    if cell is None or is_na(cell) or (isinstance(cell, str) and not cell):
         return None
+    if isinstance(cell, bool):
+        raise ValueError("a boolean is not a year")
+    if isinstance(cell, numbers.Integral):
+        return int(cell)
+    if isinstance(cell, numbers.Real | Decimal):
+        if not _whole(cell):
+            raise ValueError(f"{cell} is not a whole number")
+        return int(cell)  # type: ignore[arg-type]
     return int(str(cell).strip().rstrip("年"))
+
+
+def _whole(x: Any) -> bool:
+    """Whether a number is finite and whole (False for one no float can hold)."""
+    try:
+        return math.isfinite(x) and x == int(x)
+    except (ArithmeticError, ValueError):  # too large for a float, a signalling NaN
+        return False
 
 
 def read_organizations(
