@@ -565,7 +565,7 @@ def rulesets(draw: st.DrawFn, max_indicators: int = 6) -> model.RuleSet:
             model.Veto(f"v{k}", label, draw(late), effect, tier, precedence=draw(st.integers(0, 2)))
         )
     flags = tuple(model.Flag(f"f{k}", label, draw(late)) for k in range(draw(st.integers(0, 2))))
-    return attrs_evolve(ruleset, vetoes=tuple(vetoes), flags=flags)
+    return _within_reach(attrs_evolve(ruleset, vetoes=tuple(vetoes), flags=flags))
 
 
 def attrs_evolve(obj: _T, **changes: Any) -> _T:
@@ -682,28 +682,83 @@ def yaml_rulesets(draw: st.DrawFn) -> model.RuleSet:
 
 
 def _within_reach(rs: model.RuleSet) -> model.RuleSet:
-    """``rs`` with no number out of reach (E133), as a checked file has: the facts compared
-    with one lose their declared range, and vetoes and flags comparing a computed value with
-    one are left out."""
+    """``rs`` with no number out of reach (E133), as a checked file has: a number compared with
+    a fact or a computed value beyond its range is moved to the nearest end of that range (the
+    edges are worth testing), and a fact whose linear or band numbers lie beyond its declared
+    range loses that range."""
     import attrs
 
-    from tierlib._check import conditions
-    from tierlib._reach import out_of_reach
+    from tierlib._reach import out_of_reach, spans
     from tierlib._where import Where
 
-    def far(rules: list[Any], ruleset: model.RuleSet) -> set[str]:
-        where = Where(None, _GENERATED)
-        return {p.message.split(" is ", 1)[0] for p in out_of_reach(ruleset, rules, where)}
-
-    names = far(conditions(rs), rs)
-    facts = {
-        n: attrs.evolve(f, minimum=None, maximum=None) if n in names else f
-        for n, f in rs.facts.items()
-    }
+    facts = dict(rs.facts)
+    for ind in rs.indicators:  # linear and band numbers: drop the fact's range if beyond it
+        alone = attrs.evolve(rs, vetoes=(), flags=(), tiers=(), indicators=(ind,))
+        for p in out_of_reach(alone, [], Where(None, _GENERATED)):
+            name = p.message.split(" is ", 1)[0]
+            facts[name] = attrs.evolve(facts[name], minimum=None, maximum=None)
     rs = attrs.evolve(rs, facts=facts)
-    vetoes = tuple(v for v in rs.vetoes if not far([("v", v.when, True)], rs))
-    flags = tuple(f for f in rs.flags if not far([("f", f.when, True)], rs))
-    return attrs.evolve(rs, vetoes=vetoes, flags=flags)
+    span = spans(rs)
+
+    def near(x: Fraction, name: str) -> Fraction:
+        low, high = span[name]
+        return max(low, x) if high is None else min(high, x if low is None else max(low, x))
+
+    def fix(node: Expr) -> Expr:
+        if isinstance(node, Compare):
+            left, right = fix(node.left), fix(node.right)
+            for ref, lit in ((left, right), (right, left)):
+                value = _literal_value(lit)
+                if isinstance(ref, Ref) and ref.name in span and value is not None:
+                    moved = Num(near(value, ref.name), lit.loc)
+                    left, right = (ref, moved) if ref is left else (moved, ref)
+                    break
+            return attrs.evolve(node, left=left, right=right)
+        if isinstance(node, In) and isinstance(node.item, Ref) and node.item.name in span:
+            name = node.item.name
+            options = tuple(
+                Num(near(o.value, name), o.loc) if isinstance(o, Num) else o for o in node.options
+            )
+            return attrs.evolve(node, options=tuple(dict.fromkeys(options)))
+        if isinstance(node, Not | Neg):
+            return attrs.evolve(node, operand=fix(node.operand))
+        if isinstance(node, Arith):
+            return attrs.evolve(node, left=fix(node.left), right=fix(node.right))
+        if isinstance(node, BoolOp):
+            return attrs.evolve(node, operands=tuple(fix(o) for o in node.operands))
+        return node
+
+    def fixed(item: Any, name: str = "when") -> Any:
+        when = getattr(item, name)
+        return item if when is None else attrs.evolve(item, **{name: fix(when)})
+
+    indicators = []
+    for ind in rs.indicators:
+        changes: dict[str, Any] = {}
+        for method in ("checklist", "deductions"):
+            if getattr(ind, method):
+                changes[method] = tuple(fixed(it) for it in getattr(ind, method))
+        if ind.bands is not None:
+            changes["bands"] = attrs.evolve(
+                ind.bands, bands=tuple(fixed(b) for b in ind.bands.bands)
+            )
+        if ind.all_or_nothing is not None:
+            changes["all_or_nothing"] = fixed(ind.all_or_nothing)
+        indicators.append(attrs.evolve(ind, **changes))
+    return attrs.evolve(
+        rs,
+        indicators=tuple(indicators),
+        vetoes=tuple(fixed(v) for v in rs.vetoes),
+        flags=tuple(fixed(f) for f in rs.flags),
+    )
+
+
+def _literal_value(node: Expr) -> Fraction | None:
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg) and isinstance(node.operand, Num):
+        return -node.operand.value
+    return None
 
 
 def _rs_some_condition(rs: model.RuleSet) -> Expr:

@@ -483,3 +483,38 @@ def test_a_decision_rebuilt_with_other_gaps_is_explained_from_its_own_gaps() -> 
         assert explainer(first) == explain(first, ruleset)
         assert explainer(second) == explain(second, ruleset)
         assert explainer(first) != explainer(second)
+
+
+_BONUS_RULES = """
+scheme: {id: b, name: B, version: "1", total: 10, missing: rescale, rounding: {digits: 0, mode: half_up}}
+facts:
+  a: {kind: number, minimum: 0, maximum: 1}
+  b: {kind: number, minimum: 0, maximum: 5}
+  months: {kind: number, minimum: 0, unit: 月}
+  extra: {kind: number, minimum: 0, maximum: 2}
+dimensions:
+  - {id: d, label: D, max: 10}
+indicators:
+  - {id: ia, label: {zh: 甲, en: A}, dimension: d, max: 5, linear: {fact: a, floor: 0, target: 1}}
+  - {id: ib, label: {zh: 乙, en: B}, dimension: d, max: 5, assessed: {fact: b}}
+  - {id: plus, label: {zh: 加分, en: Plus}, max: 2, bonus: true, assessed: {fact: extra}}
+tiers:
+  - {id: good, label: Good, 以上: 6}
+  - {id: poor, label: Poor}
+vetoes:
+  - {id: vacant, reason: {zh: 缺职, en: Vacant}, when: months > 3, effect: force}
+"""
+
+
+def test_a_rescaled_score_with_a_bonus_shows_both_steps() -> None:
+    """Rescaling applies to the indicators only; the bonus comes on top: 4 ×10/5 = 8, plus 1 is
+    9 — not "4 → 9". A rounding to no decimals reads 取整; a unit 月 reads 个月."""
+    rs = loads(_BONUS_RULES)
+    with Engine(rs) as engine:
+        org = Organization(id="x", facts={"b": 4, "extra": 1, "months": 5})
+        text = {lang: engine.explain(engine.evaluate(org)).text(lang) for lang in ("zh", "en")}
+    assert "剔除甲后按 ×10/5 折算：4 → 8，加上加分 1 分为 9" in text["zh"]
+    assert "A left out, rescaled ×10/5: 4 → 8, plus bonus 1: 9" in text["en"]
+    assert "取整（四舍五入）：9 → 9" in text["zh"]
+    assert "rounded to a whole number, half up: 9 → 9" in text["en"]
+    assert "= 5 个月" in text["zh"]

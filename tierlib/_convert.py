@@ -250,8 +250,16 @@ def make_converter() -> cattrs.Converter:
     for cls in _LOCATED:
         _on(conv, tuple[cls, ...], _records(conv, cls))  # type: ignore[valid-type]
     _on(conv, Mapping[str, model.FactSpec], _named_records(conv, model.FactSpec))
+    # rounding is written whole (digits and mode even when the defaults), as the canonical text
+    # of every rule set hashed so far has it; its location is not part of it
+    conv.register_unstructure_hook(
+        model.Rounding,
+        make_dict_unstructure_fn(model.Rounding, conv, loc=override(omit=True)),
+    )
     for cls in _LOCATED:
         conv.register_structure_hook(cls, _located(conv, cls))
+        if cls is model.Rounding:
+            continue
         conv.register_unstructure_hook(
             cls,
             make_dict_unstructure_fn(

@@ -228,7 +228,7 @@ class Run:
                     self.event(
                         "round",
                         "rounding",
-                        rs.scheme.loc,
+                        r.loc if r.loc.line else rs.scheme.loc,
                         [("raw", fmt(raw))],
                         fmt(score),
                         f"{r.digits} decimals, {r.mode}",

@@ -346,7 +346,12 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
         total = rs.scheme.total
         k = f"{fmt(total)}/{fmt(total - sum((i.max for i in left_out), Fraction(0)))}"
         names = join([label(i.label) for i in left_out])
-        text = t("rescale", x=names, k=k, b=base, s=ev.result)
+        bonus = got.get("bonus", "0")
+        if bonus == "0":
+            text = t("rescale", x=names, k=k, b=base, s=ev.result)
+        else:  # the bonus comes on top of the rescaled indicators: show both steps
+            scaled = _minus(ev.result, bonus)
+            text = t("rescale.bonus", x=names, k=k, b=base, r=scaled, p=bonus, s=ev.result)
         return (line, Line("rescale", ev.id, text, ev.result, at))
     if ev.kind == "round":
         if rs.scheme.rounding is None:
@@ -357,6 +362,13 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
     rule = s.rule(tier_id) if tier_id else Text("", "")
     text = t("by score", t=s.tier(tier_id), rule=rule) if tier_id else t("by score.none")
     return (Line("tier", ev.id, text, ev.result, at),)
+
+
+def _minus(a: str, b: str) -> str:
+    """``a - b`` of two trace texts: exact when both are, else to 6 decimals (≈)."""
+    if "≈" in a + b:
+        return "≈" + f"{float(a.lstrip('≈')) - float(b.lstrip('≈')):.6f}"
+    return fmt(Fraction(a) - Fraction(b))
 
 
 def flag_lines(c: Ctx) -> tuple[Line, ...]:

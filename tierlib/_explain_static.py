@@ -121,7 +121,8 @@ class Static:
         }
         self.scheme_at = (rs.scheme.loc, str(rs.scheme.loc))
         r = rs.scheme.rounding
-        self.rounded = ("", "") if r is None else partial("round", d=str(r.digits), m=t(r.mode))
+        key = "round" if r is None or r.digits > 1 else f"round.{r.digits}"
+        self.rounded = ("", "") if r is None else partial(key, d=str(r.digits), m=t(r.mode))
         # the better tier a score of each tier could reach next: (tier, its index, label)
         self.targets = {x.id: self._target(self.index[x.id]) for x in rs.tiers}
         self.other_target = self._target(len(rs.tiers))  # of a score tier that is no tier

@@ -49,6 +49,7 @@ class Rounding:
 
     digits: int = 1
     mode: RoundingMode = "half_up"
+    loc: Location = _loc()
 
 
 @attrs.frozen
