@@ -518,3 +518,19 @@ def test_a_rescaled_score_with_a_bonus_shows_both_steps() -> None:
     assert "取整（四舍五入）：9 → 9" in text["zh"]
     assert "rounded to a whole number, half up: 9 → 9" in text["en"]
     assert "= 5 个月" in text["zh"]
+
+
+def test_the_title_and_json_name_the_year_and_type_graded() -> None:
+    """Two years of one organization explain differently from the first line on; the JSON
+    carries the year and the organization type."""
+    with Engine(load(RULES)) as engine:
+        base = {"has_venue": True}
+        for year in (2023, 2024):
+            org = Organization(id="A-1", name="甲村", type="village", year=year, facts=base)
+            e = engine.explain(engine.evaluate(org))
+            assert e.text("zh").startswith(f"甲村 (A-1) {year} 年：")
+            assert e.text("en").startswith(f"甲村 (A-1), {year}: ")
+            data = json.loads(to_json(e))
+            assert (data["year"], data["org_type"]) == (year, "village")
+        undated = engine.explain(engine.evaluate(Organization(id="B", facts=base)))
+        assert undated.text("zh").startswith("B：")

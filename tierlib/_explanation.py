@@ -120,6 +120,8 @@ class Explanation:
     flags: tuple[Line, ...]
     provenance: Provenance
     next_tier: NextTier | None
+    year: int | None = None  # the year the organization was graded for
+    org_type: str = ""
 
     def text(self, lang: Lang) -> str:
         """Plain aligned text in ``lang`` (see :func:`tierlib.render.to_text`)."""

@@ -85,6 +85,8 @@ def _explain(c: _Ctx) -> Explanation:
         flag_lines(c),  # flags
         d.provenance,
         _next_tier(c, reasons, total or ""),  # next_tier
+        d.year,
+        d.org_type,
     )
 
 

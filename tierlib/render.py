@@ -82,6 +82,8 @@ def _facts(facts: tuple[Fact, ...], lang: Lang) -> str:
 
 def _title(e: Explanation, lang: Lang) -> str:
     name = f"{e.org_name} ({e.org_id})" if e.org_name else e.org_id
+    if e.year is not None:
+        name += f" {e.year} 年" if lang == "zh" else f", {e.year}"
     score = ""
     if e.total is not None:
         score = f"，{e.total} 分" if lang == "zh" else f", score {e.total}"
