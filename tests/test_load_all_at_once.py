@@ -21,6 +21,15 @@ def codes_of(case: str) -> list[str]:
     return [p.code for p in tierlib.check(INVALID / f"{case}.yaml")]
 
 
+def _check_text(text: str) -> list[Problem]:
+    """The problems loads() raises for ``text`` (none when it loads)."""
+    try:
+        tierlib.loads(text, "t.yaml")
+    except RuleSetError as exc:
+        return list(exc.problems)
+    return []
+
+
 def two_dimensions(e_max: int) -> str:
     """MINI with a second dimension ``e`` (max ``e_max``, one indicator of 5) and indicator
     ``a`` (max 10) naming the unknown dimension ``dd``; the total agrees with the maxima."""
@@ -149,6 +158,29 @@ class TestEveryMistakeAtOnce:
         with pytest.raises(RuleSetError) as caught:
             tierlib.loads(text, "two.yaml")
         assert [p.code for p in caught.value.problems] == ["E112", "E110"]
+
+    def test_a_full_width_comma_in_a_list_is_one_problem_not_a_cascade(self) -> None:
+        """``[village，community]`` is one E106 at the item, with the list as meant; the items
+        are read as meant (no E131 for a quota naming ``community``), and a ``，`` in a label
+        or a quoted item is not a problem."""
+        text = MINI.replace("  total: 10\n", "  total: 10\n  org_types: [village，community]\n")
+        text += "quotas:\n  - {id: q, label: 后进，倒排, org_type: community, share: 10%}\n"
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "comma.yaml")
+        (problem,) = caught.value.problems
+        assert (problem.code, problem.location.line, problem.location.col) == ("E106", 6, 15)
+        assert problem.suggestion == "write [village, community]"
+        fixed = text.replace("village，community", "village, community")
+        assert tierlib.loads(fixed, "comma.yaml").scheme.org_types == ("village", "community")
+
+    def test_a_full_width_comma_in_values_is_not_one_value(self) -> None:
+        """``values: [标准化，一般，无]`` is not accepted as a single value."""
+        text = MINI.replace(
+            "  ok: {kind: boolean}\n",
+            "  ok: {kind: boolean}\n  venue: {kind: string, values: [标准化，一般，无]}\n",
+        )
+        problems = [p for p in _check_text(text) if p.code == "E106"]
+        assert [p.suggestion for p in problems] == ["write [标准化, 一般, 无]"]
 
     def test_a_non_positive_indicator_max_is_one_problem_not_two(self) -> None:
         """``max: 0`` is E115 alone: what it was meant to be is unknown, so the sum of its

@@ -243,11 +243,76 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
             out[key] = _convert(value_node, file, problems, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        seq = LList(_convert(item, file, problems, budget) for item in node.value)
-        seq.loc = loc
-        seq.item_locs = [_loc(file, item.start_mark) for item in node.value]
+        seq = LList()
+        seq.loc, seq.item_locs = loc, []
+        for item in node.value:
+            item_loc = _loc(file, item.start_mark)
+            if node.flow_style and _full_width_comma(item):
+                problems.append(
+                    Problem(
+                        "E106",
+                        "full-width '，' inside [...]: items are separated by ','",
+                        item_loc,
+                        f"write [{_rewritten(node)}]",
+                    )
+                )
+                for offset, piece in _pieces(str(item.value)):  # the items meant, not a cascade
+                    tag = _RESOLVER.resolve(yaml.ScalarNode, piece, (True, False))  # type: ignore[no-untyped-call]
+                    piece_node = yaml.ScalarNode(tag, piece, item.start_mark, item.end_mark)
+                    same_line = item.start_mark.line == item.end_mark.line
+                    piece_loc = item_loc.shifted(offset) if same_line else item_loc
+                    seq.append(_scalar(piece_node, piece_loc, problems))
+                    seq.item_locs.append(piece_loc)
+                continue
+            seq.append(_convert(item, file, problems, budget))
+            seq.item_locs.append(item_loc)
         return seq
     return _scalar(node, loc, problems)
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _full_width_comma(item: yaml.Node) -> bool:
+    """A plain (unquoted) item of a flow list holding '，': two items meant as one."""
+    return (
+        isinstance(item, yaml.ScalarNode)
+        and item.tag == _STD + "str"
+        and not item.style
+        and "，" in str(item.value)
+    )
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """The parts of ``text`` between full-width commas, stripped, with their offsets."""
+    out, start = [], 0
+    for part in text.split("，"):
+        stripped = part.strip()
+        if stripped:
+            out.append((start + part.index(stripped), stripped))
+        start += len(part) + 1
+    return out
+
+
+def _rewritten(node: yaml.SequenceNode) -> str:
+    """The items of a flow list as they were meant, separated by ', '."""
+    texts = [
+        piece
+        for item in node.value
+        for piece in (
+            [p for _, p in _pieces(str(item.value))]
+            if _full_width_comma(item)
+            else [_as_written(item)]
+        )
+    ]
+    text = ", ".join(texts)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _as_written(item: yaml.Node) -> str:
+    if not isinstance(item, yaml.ScalarNode):
+        return "…"
+    return f'"{item.value}"' if item.style in {"'", '"'} else str(item.value)
 
 
 def _scalar(node: yaml.Node, loc: Location, problems: list[Problem]) -> Any:
