@@ -228,14 +228,16 @@ class TestFloatYears:
     def test_a_whole_number_is_a_year(self, cell: Any) -> None:
         assert to_organization(Row(Location("t", 2), {"id": "a", "year": cell})).year == 2024
 
-    @pytest.mark.parametrize("cell", [2023.5, np.float64(2023.5), float("inf"), "2023.5"])
+    @pytest.mark.parametrize(
+        "cell", [2023.5, np.float64(2023.5), float("inf"), "2023.5", np.timedelta64(1, "D")]
+    )
     def test_a_fraction_is_d104_and_says_so(self, cell: Any) -> None:
         with pytest.raises(FactError) as exc:
             to_organization(Row(Location("t", 2), {"id": "a", "year": cell}))
         (problem,) = exc.value.problems
         assert problem.code == "D104"
         assert "is not a whole number" in problem.message
-        assert str(cell).split("(")[-1].rstrip(")") in problem.message
+        assert f"year {cell!r} is" in problem.message
 
     def test_a_float_year_column(self, engine: Engine) -> None:
         for years in (

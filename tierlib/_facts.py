@@ -127,7 +127,9 @@ def is_missing(value: Any) -> bool:
     """None, blank text, and pandas' NA and NaT."""
     if value is None:
         return True
-    return bool(isinstance(value, str) and not value.strip()) or is_na(value)
+    if isinstance(value, str):
+        return not value.strip()
+    return is_na(value)
 
 
 _NA_TYPES = frozenset({"NAType", "NaTType"})

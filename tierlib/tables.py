@@ -327,7 +327,10 @@ def _year(cell: Any) -> int | None:
     if isinstance(cell, bool):
         raise ValueError("a boolean is not a year")
     if isinstance(cell, numbers.Integral):
-        return int(cell)
+        try:
+            return int(cell)
+        except TypeError:  # numpy's timedelta64 is an integer type
+            raise ValueError(f"{cell!r} is not a year") from None
     if isinstance(cell, numbers.Real | Decimal):
         if not _whole(cell):
             raise ValueError(f"{cell} is not a whole number")
