@@ -217,6 +217,21 @@ class TestHostileYaml:
         (problem,) = caught.value.problems
         assert (problem.code, problem.location) == ("E103", Location("big.yaml", 1, 1))
 
+    @pytest.mark.parametrize("name", ["has_venue", "有场所"])
+    def test_a_negation_written_with_an_exclamation_mark_is_not_told_to_drop_it(
+        self, name: str
+    ) -> None:
+        """``when: !has_venue`` is a YAML tag: the suggestion says to write ``not has_venue``,
+        not to remove the tag (which would reverse the meaning)."""
+        text = MINI.replace("all_or_nothing: {when: ok}", f"all_or_nothing:\n      when: !{name}")
+        with pytest.raises(RuleSetError) as caught:
+            tierlib.loads(text, "bang.yaml")
+        (problem,) = caught.value.problems
+        assert problem.code in {"E102", "E101"}  # a tag of non-ASCII letters is bad syntax
+        assert (problem.location.line, problem.location.col) == (17, 13)
+        assert f"`not {name}`" in (problem.suggestion or "")
+        assert "remove the tag" not in (problem.suggestion or "")
+
     def test_no_python_object_is_ever_built(self, tmp_path: Path) -> None:
         """Unsafe tags are reported (E102) and never constructed."""
         marker = tmp_path / "pwned"

@@ -118,6 +118,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         return Problem("E103", "YAML nesting is too deep", loc)
     lines = text.splitlines()
     hint = _line_hint(lines[loc.line - 1]) if 0 < loc.line <= len(lines) else None
+    if "scanning a tag" in str(exc.context) and exc.context_mark is not None:  # `!有场所`
+        loc = _loc(file, exc.context_mark)
+        word = re.match(r"!(\w*)", text[exc.context_mark.index :])
+        hint = _negation_hint(word.group(1) if word else "…")
     if hint is None:  # `-id: x` shows as an error on the line after it
         before = [i for i in range(loc.line - 2, -1, -1) if lines[i].strip()][:1]
         for i in before:
@@ -131,6 +135,13 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
 _DASH_NO_SPACE = re.compile(r"^[ \t]*-(?![-\s\d.])\S")
 _NO_SPACE_AFTER_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[^\s:#'\"{\[,]+:(?![ \t]|$)")
 _ODD_SPACES = {"\u00a0": "a no-break space U+00A0", "\u3000": "a full-width space U+3000"}
+
+
+def _negation_hint(name: str) -> str:
+    return (
+        "YAML reads a value starting with '!' as a tag; for a negation write "
+        f"`not {name}` (or quote the whole condition)"
+    )
 
 
 def _line_hint(line: str) -> str | None:
@@ -216,8 +227,11 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
         raise _TooBig
     loc = _loc(file, node.start_mark)
     if node.tag not in _ALLOWED_TAGS:
+        hint = "remove the tag"
+        if re.fullmatch(r"!\w+", node.tag):  # `when: !has_venue`: a negation, not a tag
+            hint = _negation_hint(node.tag[1:])
         problems.append(
-            Problem("E102", f"tag {node.tag!r} is not allowed in rule files", loc, "remove the tag")
+            Problem("E102", f"tag {node.tag!r} is not allowed in rule files", loc, hint)
         )
         return None
     if isinstance(node, yaml.MappingNode):
