@@ -47,6 +47,7 @@ from tierlib._columnar_num import (
     weighted_sum,
     zero_where,
 )
+from tierlib._facts import fact_limits
 from tierlib.tables import IDENTITY
 
 ZERO, ONE = Fraction(0), Fraction(1)
@@ -70,16 +71,7 @@ class Plan:
             ind.id: [rid for rid, _ in self.rules1 if rid == ind.id or rid.startswith(ind.id + "/")]
             for ind in rs.indicators
         }
-        self.bounded = {i.assessed.fact: i.max for i in rs.indicators if i.assessed is not None}
-        self.counts = frozenset(
-            [i.per_unit.fact for i in rs.indicators if i.per_unit is not None]
-            + [
-                it.per
-                for i in rs.indicators
-                for it in (i.checklist or ()) + (i.deductions or ())
-                if it.per
-            ]
-        )
+        self.bounded, self.counts = fact_limits(rs)
         self.tier_index = {t.id: k for k, t in enumerate(rs.tiers)}
         lowest = rs.tiers[-1].id
         keys = {

@@ -235,3 +235,19 @@ def _coerce(value: Any, spec: model.FactSpec) -> model.FactValue:
     if spec.maximum is not None and x > spec.maximum:
         raise _RangeError(f"{fmt_fraction(x)} is above the maximum {fmt_fraction(spec.maximum)}")
     return x
+
+
+def fact_limits(ruleset: model.RuleSet) -> tuple[dict[str, Fraction], frozenset[str]]:
+    """The facts assessed points are read from (each with its indicator's max), and the facts
+    that count units (never negative)."""
+    bounded = {i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None}
+    counts = frozenset(
+        [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
+        + [
+            it.per
+            for i in ruleset.indicators
+            for it in (i.checklist or ()) + (i.deductions or ())
+            if it.per
+        ]
+    )
+    return bounded, counts

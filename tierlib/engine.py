@@ -23,7 +23,7 @@ from tierlib import _score, model
 from tierlib._ast import refs
 from tierlib._check import conditions, symbols
 from tierlib._decide import MEMO_SIZE, Compiled, Run, Scored, fact_keys, fast_digest
-from tierlib._facts import validate
+from tierlib._facts import fact_limits, validate
 from tierlib._load import canonical
 from tierlib._match_groups import GroupedMatcher
 from tierlib._scorers import compile_scorer
@@ -45,25 +45,9 @@ def facts_sha256(org: model.Organization, ruleset: model.RuleSet) -> str:
     of its identity and its facts as the rule set reads them (checked and typed: ``"是"`` is
     ``true``, ``"0.870"`` is 0.87, a blank is missing), so an auditor can tell whether saved
     facts are the ones a decision was made from. Raises FactError for unusable facts."""
-    bounded, counts = _limits(ruleset)
+    bounded, counts = fact_limits(ruleset)
     facts = _checked(org, ruleset, bounded, counts, Location(f"org {org.id}"))
     return fast_digest(org, {k: fmt(v) for k, v in facts.items()}, fact_keys(ruleset.facts))
-
-
-def _limits(ruleset: model.RuleSet) -> tuple[dict[str, Fraction], frozenset[str]]:
-    """The facts assessed points are read from (each with its indicator's max), and the facts
-    that count units (never negative)."""
-    bounded = {i.assessed.fact: i.max for i in ruleset.indicators if i.assessed is not None}
-    counts = frozenset(
-        [i.per_unit.fact for i in ruleset.indicators if i.per_unit is not None]
-        + [
-            it.per
-            for i in ruleset.indicators
-            for it in (i.checklist or ()) + (i.deductions or ())
-            if it.per
-        ]
-    )
-    return bounded, counts
 
 
 def _checked(
@@ -147,7 +131,7 @@ class Engine:
             )
             for ind in ruleset.indicators
         }
-        bounded, counts = _limits(ruleset)
+        bounded, counts = fact_limits(ruleset)
         scorers = {
             ind.id: compile_scorer(ind, inputs[ind.id], step_locs) for ind in ruleset.indicators
         }
