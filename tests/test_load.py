@@ -343,9 +343,15 @@ class TestValidFiles:
         assert aon.when.loc == Location("mini.yaml", 16, 28)
 
     def test_boundary_words(self) -> None:
-        """Chinese and English boundary words set the same bounds; percentages are exact."""
-        text = MINI.replace("以上: 6", "超过: 60%")
-        assert tierlib.loads(text).tiers[0].range == model.Bound(above=Fraction(3, 5))
+        """Chinese and English boundary words set the same bounds; percentages are exact (on a
+        share: a tier minimum is in points, and 60% there is E134)."""
+        text = MINI.replace("以上: 6", "超过: 5.5")
+        assert tierlib.loads(text).tiers[0].range == model.Bound(above=Fraction(11, 2))
+        band = "bands: {fact: rate, bands: [{超过: 60%, points: 10}], otherwise: 0}"
+        text = MINI.replace("all_or_nothing: {when: ok}", band)
+        bands = tierlib.loads(text).indicators[0].bands
+        assert bands is not None
+        assert bands.bands[0].range == model.Bound(above=Fraction(3, 5))
         text = MINI.replace("以上: 6", "at_least: 6")
         assert tierlib.loads(text) == tierlib.loads(MINI)
 

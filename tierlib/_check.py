@@ -16,7 +16,7 @@ from typing import Any
 
 from tierlib import _ast, model
 from tierlib._check_indicators import check_indicator
-from tierlib._reach import out_of_reach
+from tierlib._reach import out_of_reach, percent_bounds
 from tierlib._structure import Lost
 from tierlib._typecheck import Kind, typecheck
 from tierlib._where import Where
@@ -281,6 +281,7 @@ def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
     ids = {t.id for t in rs.tiers}
     prev: tuple[Fraction, int] | None = None
+    prev_percent = False
     for k, tier in enumerate(rs.tiers):
         if tier.range.upper is not None:
             out.append(
@@ -309,7 +310,8 @@ def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                 )
             continue
         key = (lo[0], 0 if lo[1] else 1)
-        if prev is not None and not key < prev:
+        percent = bool(percent_bounds(where, k))  # E134: its order is known once in points
+        if prev is not None and not key < prev and not percent and not prev_percent:
             out.append(
                 Problem(
                     "E122",
@@ -317,7 +319,7 @@ def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                     where("tiers", k),
                 )
             )
-        prev = key
+        prev, prev_percent = key, percent
     for i, veto in enumerate(rs.vetoes):
         if veto.effect == "unrated" and veto.tier is not None:
             out.append(Problem("E115", "effect unrated takes no tier", where("vetoes", i, "tier")))

@@ -66,6 +66,7 @@ __all__ = [
     "TERM",
     "ExprError",
     "parse",
+    "percent_locations",
 ]
 
 
@@ -110,14 +111,7 @@ def parse(text: str, start: Location) -> Expr:
     ``start.col + offset``. After a newline (YAML block scalars) the line grows and the column
     restarts at 1; YAML has stripped the block's indentation, so such columns are approximate.
     """
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-
-    def where(pos: int) -> Location:
-        k = bisect.bisect_left(newlines, pos)
-        if k == 0 or start.line <= 0:
-            return start.shifted(pos)
-        return Location(start.file, start.line + k, pos - newlines[k - 1])
-
+    where = _locator(text, start)
     try:
         if len(text) > MAX_LENGTH:
             raise ParseFailure(
@@ -126,6 +120,41 @@ def parse(text: str, start: Location) -> Expr:
         return _Parser(tokenize(text), where).run()
     except ParseFailure as e:
         raise ExprError(Problem(e.code, e.message, where(e.pos), e.suggestion)) from None
+
+
+def _locator(text: str, start: Location) -> Callable[[int], Location]:
+    """The location of each character offset of ``text``, which starts at ``start``."""
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def where(pos: int) -> Location:
+        k = bisect.bisect_left(newlines, pos)
+        if k == 0 or start.line <= 0:
+            return start.shifted(pos)
+        return Location(start.file, start.line + k, pos - newlines[k - 1])
+
+    return where
+
+
+def percent_locations(text: str, start: Location) -> frozenset[Location]:
+    """Where the numbers written with ``%`` (``60%``, ``60％``) start in the condition ``text``.
+
+    A percentage is read as its value (``60%`` is 3/5), so the tree does not tell it from
+    ``0.6``; the checks that a percentage is wrong for (a score in points) ask here. Each is
+    the ``loc`` :func:`parse` gives the number (an ``in`` list's ``-60%`` starts at its sign).
+    A text that does not tokenize has none.
+    """
+    where = _locator(text, start)
+    try:
+        tokens = tokenize(text)
+    except ParseFailure:
+        return frozenset()
+    out = set()
+    for k, tok in enumerate(tokens):
+        if tok.kind == "num" and tok.raw.endswith(("%", "％")):
+            out.add(where(tok.pos))
+            if k and tokens[k - 1].kind == "op" and tokens[k - 1].text == "-":
+                out.add(where(tokens[k - 1].pos))
+    return frozenset(out)
 
 
 class _Parser:

@@ -8,6 +8,13 @@ is in reach.
 
 Only numbers strictly outside the declared range count: ``x >= 0`` for a fact whose minimum is 0
 is merely always true by design, not a slip. Part of :func:`tierlib._check.check_ruleset`.
+
+E134 is the same slip the other way round: a percentage where points are meant. The score, a
+dimension subtotal and points are in points, so ``score < 60%`` and a tier's ``以上: 60%`` read
+as 0.6 points; the suggestion names the points meant (60% of the total, of the dimension's or
+indicator's max). A percentage is read as its value, so it is recognised in the YAML text: the
+rule's raw ``when:`` text (:func:`tierlib._expr.percent_locations`), the tier's raw bound. A
+percentage on a fact (a share from 0 to 1) is what it should be and is left alone.
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
 from tierlib import _ast, model
+from tierlib._expr import percent_locations
 from tierlib._unparse import to_text
 from tierlib._where import Where
+from tierlib._yaml import LDict, LList
 from tierlib.decision import fmt_fraction as fmt
 from tierlib.errors import Location, Problem
 
-__all__ = ["out_of_reach"]
+__all__ = ["out_of_reach", "percent_bounds", "percent_locations_in"]
 
 Span = tuple[Fraction | None, Fraction | None]  # the least and the most a value can be
 ZERO = Fraction(0)
@@ -48,15 +57,18 @@ def out_of_reach(
     """E133 for every number out of reach: in ``rules`` (id, condition, computed), linear floors
     and targets, band bounds and tier minima."""
     span = spans(rs)
+    percent = _Percent(rs, percent_locations_in(where.tree))
     out: list[Problem] = []
     for _, expr, _ in rules:
         for node in _ast.nodes(expr):
             if isinstance(node, _ast.Compare):
-                out += _compare(node, span)
+                out += _compare(node, span, percent)
             elif isinstance(node, _ast.In) and isinstance(node.item, _ast.Ref):
                 got = span.get(node.item.name)
                 for option in node.options:
-                    if got is not None and isinstance(option, _ast.Num):
+                    if isinstance(option, _ast.Num) and percent.marks(node.item.name, option):
+                        out.append(percent.problem(node.item.name, option, to_text(node)))
+                    elif got is not None and isinstance(option, _ast.Num):
                         far = _beyond(option.value, got)
                         if far:
                             out.append(_problem(node.item.name, option.value, far, got, option.loc,
@@ -74,18 +86,93 @@ def out_of_reach(
             for band in ind.bands.bands:
                 out += _bound(ind.bands.fact, band.range, span[ind.bands.fact], band.loc,
                               f"a band of indicator {ind.id!r}")  # fmt: skip
-    for tier in rs.tiers:
-        out += _bound("score", tier.range, span["score"], tier.loc, f"tier {tier.id!r}")
+    for k, tier in enumerate(rs.tiers):
+        percents = percent_bounds(where, k)
+        for key in percents:
+            x = getattr(tier.range, key)
+            loc = where("tiers", k, "range", key)
+            out.append(percent.problem("score", _ast.Num(x, loc), None, f"tier {tier.id!r}: "))
+        if not percents:
+            out += _bound("score", tier.range, span["score"], tier.loc, f"tier {tier.id!r}")
     return out
 
 
-def _compare(node: _ast.Compare, span: Mapping[str, Span]) -> Iterator[Problem]:
-    """``name op number`` (either way round) with the number out of the name's reach."""
+def percent_locations_in(tree: object) -> frozenset[Location]:
+    """Where a number written with ``%`` starts in any ``when:`` text of the YAML ``tree``."""
+    out: set[Location] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, LDict):
+            when, loc = node.get("when"), getattr(node.get("when"), "loc", None)
+            if (
+                isinstance(when, str)
+                and isinstance(loc, Location)
+                and ("%" in when or "％" in when)
+            ):
+                out |= percent_locations(str(when), loc)
+            stack.extend(node.values())
+        elif isinstance(node, LList):
+            stack.extend(node)
+    return frozenset(out)
+
+
+def percent_bounds(where: Where, k: int) -> list[str]:
+    """The bounds of tier ``k`` written as a percentage in the YAML (``以上: 60%``)."""
+    tiers = where.tree.get("tiers") if isinstance(where.tree, LDict) else None
+    tier = tiers[k] if isinstance(tiers, LList) and k < len(tiers) else None
+    rng = tier.get("range") if isinstance(tier, LDict) else None
+    if not isinstance(rng, LDict):
+        return []
+    return [
+        key
+        for key in ("at_least", "above", "below", "at_most")
+        if isinstance(rng.get(key), str) and str(rng[key]).strip().endswith(("%", "％"))
+    ]
+
+
+class _Percent:
+    """E134: a percentage compared with the score, a dimension subtotal or points."""
+
+    def __init__(self, rs: model.RuleSet, where: frozenset[Location]) -> None:
+        self.where = where
+        total = rs.scheme.total
+        self.whole: dict[str, tuple[Fraction, str]] = {"score": (total, f"the total {fmt(total)}")}
+        for d in rs.dimensions:
+            of = f"the max {fmt(d.max)} of dimension {d.id!r}"
+            self.whole[f"dimension.{d.id}"] = (d.max, of)
+        for i in rs.indicators:
+            self.whole[f"points.{i.id}"] = (i.max, f"the max {fmt(i.max)} of indicator {i.id!r}")
+
+    def marks(self, name: str, num: _ast.Num) -> bool:
+        """Whether ``num`` is a percentage compared with ``name``, a number of points."""
+        return name in self.whole and num.loc in self.where
+
+    def problem(self, name: str, num: _ast.Num, rule: str | None, head: str = "") -> Problem:
+        """E134 for the percentage ``num`` compared with ``name`` in ``rule`` (its text)."""
+        whole, of = self.whole[name]
+        pct = fmt(abs(num.value) * 100)
+        message = (
+            f"{head}{name} is in points, from 0 to {fmt(whole)}, but {pct}% is a share: "
+            f"it reads as {fmt(abs(num.value))} points"
+        )
+        if rule is not None:
+            message += f", so the rule is {rule!r}"
+        hint = f"did you mean {fmt(abs(num.value) * whole)}, which is {pct}% of {of}?"
+        return Problem("E134", message, num.loc, hint)
+
+
+def _compare(node: _ast.Compare, span: Mapping[str, Span], percent: _Percent) -> Iterator[Problem]:
+    """``name op number`` (either way round) with the number out of the name's reach, or a
+    percentage where the name is in points (E134)."""
     op: str = node.op
     ref, num = node.left, node.right
     if isinstance(num, _ast.Ref):
         op, ref, num = _FLIP[op], num, ref
     value = _literal(num)
+    if isinstance(ref, _ast.Ref) and isinstance(num, _ast.Num) and percent.marks(ref.name, num):
+        yield percent.problem(ref.name, num, to_text(node))
+        return
     if not isinstance(ref, _ast.Ref) or value is None or ref.name not in span:
         return
     got = span[ref.name]

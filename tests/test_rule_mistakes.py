@@ -1,0 +1,84 @@
+"""Mistakes policy staff make in rule files, each one located, coded problem with a suggestion.
+
+E134 a percentage on a score threshold; E314 a text fact compared with a text not among its
+values; E106 a '、' inside a [...] list; unknown ids written as their Chinese labels; the flow
+form of `when: !x`; E143 an overlay element whose id is a near miss of a base id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tierlib
+from tierlib.errors import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID = "tests/data/invalid"
+
+
+def check(case: str, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[int, int], Problem]:
+    """The problems of ``tests/data/invalid/<case>.yaml`` by (line, column)."""
+    monkeypatch.chdir(ROOT)
+    return {(p.location.line, p.location.col): p for p in tierlib.check(f"{INVALID}/{case}.yaml")}
+
+
+def fixed(case: str, replacements: list[tuple[str, str]], tmp_path: Path) -> list[Problem]:
+    """The problems of the case with each mistake written as meant."""
+    text = (ROOT / INVALID / f"{case}.yaml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return tierlib.check(path)
+
+
+# ---------------------------------------------------------------- E134: % on a score threshold
+
+PERCENT = "81_percent_on_a_score_threshold"
+
+
+def test_a_percent_on_a_tier_threshold_is_an_error_naming_the_points_meant(monkeypatch):
+    p = check(PERCENT, monkeypatch)[(19, 33)]
+    assert p.code == "E134"
+    assert "60% is a share: it reads as 0.6 points" in p.message
+    assert p.suggestion == "did you mean 6, which is 60% of the total 10?"
+
+
+def test_a_percent_on_a_score_threshold_is_an_error(monkeypatch):
+    p = check(PERCENT, monkeypatch)[(23, 39)]
+    assert p.code == "E134"
+    assert "so the rule is 'score < 0.6'" in p.message
+    assert p.suggestion == "did you mean 6, which is 60% of the total 10?"
+
+
+def test_a_percent_on_a_dimension_or_points_threshold_names_their_max(monkeypatch):
+    problems = check(PERCENT, monkeypatch)
+    assert problems[(24, 47)].suggestion == (
+        "did you mean 5, which is 50% of the max 10 of dimension 'd'?"
+    )
+    assert problems[(26, 42)].suggestion == (
+        "did you mean 4, which is 40% of the max 10 of indicator 'a'?"
+    )
+    assert problems[(26, 59)].code == "E134"  # an in-list item, full-width ％ too
+
+
+def test_a_percent_on_a_share_fact_is_fine_and_nothing_else_is_reported(monkeypatch):
+    """`rate < 60%` (rate from 0 to 1) is as meant; the tiers 0.6 and 3 points, out of order
+    as written, are not E122 as well: their order is known once the % is fixed."""
+    problems = check(PERCENT, monkeypatch)
+    assert [p.code for p in problems.values()] == ["E134"] * 5
+    assert not any("rate" in p.message for p in problems.values())
+
+
+def test_the_same_thresholds_in_points_are_accepted(tmp_path):
+    meant = [
+        ("以上: 60%}", "以上: 6}"),
+        ("score < 60%", "score < 6"),
+        ("dimension.d >= 50%", "dimension.d >= 5"),
+        ("points.a < 40％", "points.a < 4"),
+        ("[30%, 5]", "[3, 5]"),
+    ]
+    assert fixed(PERCENT, meant, tmp_path) == []
