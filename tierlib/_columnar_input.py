@@ -229,13 +229,49 @@ def distinct(col: Column) -> tuple[I64, list[Any]]:
     return np.fromiter(map(uniq.__getitem__, keys), np.int64, len(keys)), values
 
 
-def text_column(col: Column) -> Column:
-    """Cells as :func:`tierlib.tables._text` reads them (stripped text, ``1.0`` → ``1``)."""
+def text_column(col: Column, nan_missing: bool = True) -> Column:
+    """Cells as :func:`tierlib.tables._text` reads them (stripped text, ``1.0`` → ``1``; with
+    ``nan_missing``, NaN as empty); ``""`` for a cell it cannot write (an integer of more
+    digits than Python writes: the row is an error, see :func:`unwritable_rows`)."""
     if col.dtype.kind == "U":
         return np.strings.strip(col)
     codes, values = distinct(col)
-    texts = [_text(_py(v)) for v in values]
+    texts = [_safe_text(_py(v) if nan_missing else v) for v in values]
     return _object_array(texts)[codes] if texts else np.empty(0, dtype=object)
+
+
+def _safe_text(value: Any) -> str:
+    try:
+        return _text(value)
+    except ValueError:  # an integer too long to write: to_organization says so
+        return ""
+
+
+Identity = tuple[Any, str, str, str, str, "int | None"]
+
+
+def identities(chunk: Chunk) -> list[Identity]:
+    """Per row of ``chunk``: id, name, type, county, township and year as its organization has
+    them, as far as they read (an unreadable cell is ``""``, an unreadable year None) — also
+    for the rows whose organization cannot be made."""
+    if chunk.orgs is not None:
+        return [(o.id, o.name, o.type, o.county, o.township, o.year) for o in chunk.orgs]
+    table = chunk.rows is None  # a table of columns: NaN cells read as empty
+
+    def texts(name: str) -> list[str]:
+        col = chunk.columns.get(name)
+        return [""] * chunk.n if col is None else text_column(col, table).tolist()
+
+    def year(cell: Any) -> int | None:
+        try:
+            return _year(_py(cell) if table else cell)
+        except ValueError:
+            return None
+
+    col = chunk.columns.get("year")
+    years = [None] * chunk.n if col is None else list(map(year, col.tolist()))
+    types = [t or "village" for t in texts("type")]
+    return list(zip(texts("id"), texts("name"), types, texts("county"), texts("township"), years))
 
 
 def bad_years(col: Column) -> Mask:

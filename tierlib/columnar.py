@@ -61,6 +61,7 @@ from numpy.typing import NDArray
 from tierlib._columnar_eval import Plan
 from tierlib._columnar_input import (
     Chunk,
+    identities,
     org_chunk,
     rows_chunk,
     table_chunks,
@@ -207,45 +208,58 @@ class TableResult:
     def to_records(self) -> list[dict[str, Any]]:
         """One flat record per input row, in input order (errors too), for writing tables.
 
-        Keys: ``row, id, status, tier, score, raw_score, score_tier``, ``dimension.<id>``,
-        ``points.<id>`` (exact text as in the decision JSON, None for none), ``vetoes``
-        (decisive or undetermined ids), ``flags``, ``missing`` (indicators), ``error``.
+        Every record has the same keys, in this order: ``row, id, name, type, county,
+        township, year`` (the organization's, as far as its cells read: an error row has them
+        too), ``status`` (one of :data:`STATUSES`, or ``"error"`` for a row in ``errors``),
+        ``tier, score, raw_score, score_tier``, ``dimension.<id>``, ``points.<id>`` (exact text
+        as in the decision JSON; None for none, and in error rows), ``vetoes`` (decisive or
+        undetermined ids), ``flags``, ``missing`` (indicators), ``error`` (``""``, or the
+        row's problems as ``code: message; …``). So ``rec["status"] == "error"`` (or a
+        non-empty ``rec["error"]``) tells an error row apart, and ``rec["id"]`` names it.
         """
         tier_names = [*self.tiers, None]
         veto_ids = list(self.vetoes)
-        out: list[tuple[int, dict[str, Any]]] = []
-        for k in range(len(self.rows)):
-            rec: dict[str, Any] = {
-                "row": int(self.rows[k]),
-                "id": self.ids[k],
-                "status": STATUSES[self.status[k]],
-                "tier": tier_names[self.tier[k]],
-                "score": self.score.text(k),
-                "raw_score": self.raw_score.text(k),
-                "score_tier": tier_names[self.score_tier[k]],
-            }
-            rec.update({f"dimension.{d}": col.text(k) for d, col in self.dimensions.items()})
-            rec.update({f"points.{i}": col.text(k) for i, col in self.points.items()})
-            rec["vetoes"] = " ".join(
-                v for v in veto_ids if self.decisive[v][k] or self.undetermined[v][k]
-            )
-            rec["flags"] = " ".join(f for f, m in self.flags.items() if m[k])
-            rec["missing"] = " ".join(i for i, m in self.missing.items() if m[k])
-            rec["error"] = ""
-            out.append((rec["row"], rec))
-        for row, problems in self.errors:
-            out.append(
-                (
-                    row,
-                    {
-                        "row": row,
-                        "status": "error",
-                        "error": "; ".join(f"{p.code}: {p.message}" for p in problems),
-                    },
+        failed = dict(self.errors)
+        numbers = ["score", "raw_score", "score_tier"]
+        numbers += [f"dimension.{d}" for d in self.dimensions]
+        numbers += [f"points.{i}" for i in self.points]
+        out: list[dict[str, Any]] = []
+        result_rows: list[int] = self.rows.tolist()
+        k = 0
+        for chunk in self._chunks:
+            names = identities(chunk)
+            for j, identity in enumerate(names):
+                row = chunk.start + j
+                rec: dict[str, Any] = dict(zip(_IDENTITY_KEYS, (row, *identity)))
+                problems = failed.get(row)
+                if problems is not None:
+                    rec["status"] = "error"
+                    rec["tier"] = None
+                    rec.update(dict.fromkeys(numbers))
+                    rec.update(vetoes="", flags="", missing="")
+                    rec["error"] = "; ".join(f"{p.code}: {p.message}" for p in problems)
+                    out.append(rec)
+                    continue
+                assert result_rows[k] == row
+                rec["status"] = STATUSES[self.status[k]]
+                rec["tier"] = tier_names[self.tier[k]]
+                rec["score"] = self.score.text(k)
+                rec["raw_score"] = self.raw_score.text(k)
+                rec["score_tier"] = tier_names[self.score_tier[k]]
+                rec.update({f"dimension.{d}": c.text(k) for d, c in self.dimensions.items()})
+                rec.update({f"points.{i}": c.text(k) for i, c in self.points.items()})
+                rec["vetoes"] = " ".join(
+                    v for v in veto_ids if self.decisive[v][k] or self.undetermined[v][k]
                 )
-            )
-        out.sort(key=lambda item: item[0])
-        return [rec for _, rec in out]
+                rec["flags"] = " ".join(f for f, m in self.flags.items() if m[k])
+                rec["missing"] = " ".join(i for i, m in self.missing.items() if m[k])
+                rec["error"] = ""
+                out.append(rec)
+                k += 1
+        return out
+
+
+_IDENTITY_KEYS = ("row", "id", "name", "type", "county", "township", "year")
 
 
 def _zero_divisor(sink: Sink, keep: Mask | None) -> dict[str, Mask]:

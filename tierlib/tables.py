@@ -310,6 +310,8 @@ def to_organization(row: Row) -> Organization:
 
 
 def _text(value: Any) -> str:
+    """A cell as identity text (stripped; ``2024.0`` is ``"2024"``). Raises ValueError for an
+    integer with more digits than Python writes as text (:func:`tierlib._facts.unwritable`)."""
     if value is None or is_na(value):
         return ""
     if (isinstance(value, float) or is_numpy_float(value)) and _whole(value):
