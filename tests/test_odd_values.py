@@ -350,3 +350,41 @@ def test_columns_from_iterables_still_read(engine: Engine) -> None:
     cols = table(2)
     cols["id"] = (f"g{i}" for i in range(2))
     assert list(evaluate_table(engine, cols).ids) == ["g0", "g1"]
+
+
+# ---------------------------------------------------------------- 8. integers too long to write
+
+HUGE = 10**5000  # str() of it raises ValueError (Python's int-to-text limit, 4,300 digits)
+CODES = {"id": "D103", "year": "D104", "name": "F103", "type": "F103", "county": "F103"}
+
+
+@pytest.mark.parametrize("field", ["id", "name", "type", "county", "township", "year"])
+def test_an_organization_with_an_integer_too_long_to_write_is_a_type_error(field: str) -> None:
+    fields: dict[str, Any] = {"id": "a", field: HUGE}
+    with pytest.raises(TypeError, match=f"Organization.{field} is an integer of more than"):
+        Organization(**fields)
+    fields[field] = 10**600  # long, but written: still an organization
+    assert getattr(Organization(**fields), field) == 10**600
+
+
+@pytest.mark.parametrize("field", sorted(CODES))
+def test_an_integer_too_long_to_write_in_a_table_is_a_located_row_error(
+    engine: Engine, field: str
+) -> None:
+    """In a table of columns and in a stream of row mappings: the row is one coded error
+    (D103 for the id, D104 for the year, F103 for text), its neighbours decided, and the
+    records are written."""
+    cells = {"year": [2024, HUGE, 2023], "type": ["village", HUGE, "community"]}
+    cols = table(3, **{field: cells.get(field, ["x", HUGE, "y"])})
+    res = evaluate_table(engine, cols)
+    got = assert_columns_are_the_engine(engine, res, cols)
+    assert codes(got[1]) == [CODES[field]]
+    assert "an integer of more than 4,300 digits" in got[1][0].message
+    assert got[1][0].location == Location("<table>", 2)
+    assert not isinstance(got[0], list)
+    assert not isinstance(got[2], list)
+    assert [r["status"] for r in res.to_records()][1] == "error"
+    rows = [{k: v[i] for k, v in cols.items()} for i in range(3)]
+    parts = list(evaluate_stream(engine, rows))
+    assert [(i, codes(p)) for part in parts for i, p in part.errors] == [(1, [CODES[field]])]
+    assert [r["status"] for part in parts for r in part.to_records()][1] == "error"

@@ -157,7 +157,7 @@ def identities(columns: Mapping[str, NDArray[Any]]) -> list[Identity]:
             return [""] * n
         cells = col.tolist()
         if not _TEXT.issuperset(map(type, cells)):  # True, 1 and 1.0 read differently
-            return list(map(_text, cells))
+            return list(map(_safe_text, cells))
         once = {v: _text(v) for v in set(cells)}
         return list(map(once.__getitem__, cells))
 
@@ -171,6 +171,15 @@ def identities(columns: Mapping[str, NDArray[Any]]) -> list[Identity]:
     years = [None] * n if col is None else list(map(year, col.tolist()))
     types = [t or "village" for t in texts("type")]
     return list(zip(texts("id"), texts("name"), types, texts("county"), texts("township"), years))
+
+
+def _safe_text(value: Any) -> str:
+    """The cell as :func:`_text` reads it; ``""`` for an integer too long to write as text
+    (``to_organization`` refuses its row)."""
+    try:
+        return _text(value)
+    except ValueError:
+        return ""
 
 
 def _plain(value: Any) -> bool:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from tierlib import model
 from tierlib._columnar_num import I64, Mask, Rat
-from tierlib._facts import _coerce, is_missing, is_na, to_boolean
+from tierlib._facts import _coerce, is_missing, is_na, to_boolean, unwritable
 from tierlib.decision import decimal_places
 from tierlib.errors import DataError, Location
 from tierlib.tables import ALIASES, Row, _text, _year, to_organization
@@ -66,6 +66,15 @@ class Chunk:
     ) -> None:
         self.start, self.n, self.columns, self._where = start, n, columns, where
         self.orgs, self.rows = orgs, rows
+        self._unwritable: Mask | None = None
+
+    def unwritable(self) -> Mask | None:
+        """Rows whose name, type, county or township is an integer too long to write as text
+        (``to_organization`` refuses the row; the columns do not read those cells), or None
+        for none. Ids and years like that read as empty ids and bad years (D103, D104)."""
+        if self.orgs is None and self._unwritable is None:
+            self._unwritable = unwritable_rows(self.columns)
+        return self._unwritable
 
     def where(self, j: int) -> Location | None:
         return self._where(self.start + j)
@@ -187,13 +196,37 @@ def rows_chunk(start: int, rows: Sequence[Mapping[Any, Any]], where: Locate) -> 
     for row in rows:
         names.update(dict.fromkeys(row))
     cols = {name: _object_array(row.get(name) for row in rows) for name in names}
+    odd = unwritable_rows(cols)
     for name in ("id", "type"):
         cells = cols.get(name)
-        cols[name] = _object_array(map(_text, [None] * len(rows) if cells is None else cells))
+        cols[name] = _object_array(map(_safe_text, [None] * len(rows) if cells is None else cells))
     years = cols.get("year")
     if years is not None:
         cols["year"] = _object_array("nan" if _is_nan(v) else v for v in years)
-    return Chunk(start, cols, len(rows), where, rows=rows)
+    chunk = Chunk(start, cols, len(rows), where, rows=rows)
+    chunk._unwritable = odd
+    return chunk
+
+
+_TEXT_FIELDS = ("name", "type", "county", "township")
+
+
+def unwritable_rows(columns: Mapping[str, Column]) -> Mask | None:
+    """Rows with an identity text cell (name, type, county, township) that is an integer too
+    long to write as text, or None for none. Only object columns can hold one; a column is
+    looked at cell by cell only if it holds integers."""
+    out: Mask | None = None
+    for name in _TEXT_FIELDS:
+        col = columns.get(name)
+        if col is None or col.dtype != object:
+            continue
+        cells = col.tolist()
+        if not any(issubclass(t, int) for t in set(map(type, cells))):
+            continue
+        bad = np.fromiter(map(unwritable, cells), np.bool_, len(cells))
+        if bad.any():
+            out = bad if out is None else out | bad
+    return out
 
 
 def _is_nan(value: Any) -> bool:

@@ -204,6 +204,9 @@ class Sink:
             slow = np.ones(chunk.n, dtype=np.bool_)
         else:
             slow = self._store(out, ctx, lo, hi)
+        odd = chunk.unwritable()
+        if odd is not None:  # rows to_organization refuses (F103): the engine reports them
+            slow = slow | odd
         self.slow[lo:hi] = slow
         errors: list[tuple[int, list[Problem]]] = []
         for j in np.flatnonzero(slow).tolist():

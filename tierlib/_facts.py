@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -100,6 +101,23 @@ def _brief(value: Any) -> str:
         repr(value) if not isinstance(value, int) or value.bit_length() < 200 else "a huge number"
     )
     return text if len(text) <= 40 else text[:37] + "…"
+
+
+def unwritable(value: Any) -> bool:
+    """Whether ``value`` is an integer with more digits than Python writes as text
+    (``sys.get_int_max_str_digits()``, 4,300 by default): ``str()`` of it raises ValueError."""
+    if type(value) is bool or not isinstance(value, int) or value.bit_length() <= 2000:
+        return False  # at most 603 digits: every limit allows that many (the least is 640)
+    try:
+        int.__repr__(value)
+    except ValueError:
+        return True
+    return False
+
+
+def too_many_digits() -> str:
+    """What an :func:`unwritable` integer is, for a problem's message."""
+    return f"an integer of more than {sys.get_int_max_str_digits():,} digits"
 
 
 def to_boolean(value: Any) -> bool:

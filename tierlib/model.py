@@ -344,6 +344,14 @@ class Organization:
                 raise TypeError(
                     f"Organization.{field} must be text, a number or None, not {type(value).__name__}"
                 )
+            if isinstance(value, int) and value.bit_length() > 2000:
+                from tierlib._facts import too_many_digits, unwritable
+
+                if unwritable(value):  # str() of it raises ValueError: nothing could write it
+                    raise TypeError(
+                        f"Organization.{field} is {too_many_digits()}, which Python does not "
+                        "write as text; give it as text"
+                    )
         if not isinstance(self.facts, Mapping):
             raise TypeError(
                 f"Organization.facts must be a mapping, not {type(self.facts).__name__}"

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from tierlib._facts import is_na, is_numpy_float
+from tierlib._facts import is_na, is_numpy_float, too_many_digits, unwritable
 from tierlib.decision import Decision, Status, fmt_fraction
 from tierlib.errors import DataError, FactError, Location, Problem
 from tierlib.model import Organization
@@ -285,25 +285,43 @@ def to_organization(row: Row) -> Organization:
     extra = cells.pop("__extra__", None)
     if extra is not None:
         problems.append(Problem("D102", f"{len(extra)} more cells than header columns", row.where))
-    org_id = _text(cells.pop("id", None))
-    if not org_id:
-        problems.append(Problem("D103", "the id cell is empty", row.where))
+    id_cell = cells.pop("id", None)
+    org_id = ""
+    if unwritable(id_cell):
+        problems.append(Problem("D103", f"the id cell is {too_many_digits()}", row.where))
+    else:
+        org_id = _text(id_cell)
+        if not org_id:
+            problems.append(Problem("D103", "the id cell is empty", row.where))
     year_cell = cells.pop("year", None)
     year = None
-    try:
-        year = _year(year_cell)
-    except ValueError:
+    if unwritable(year_cell):
         problems.append(
-            Problem("D104", f"{org_id}: year {year_cell!r} is not a whole number", row.where)
+            Problem("D104", f"{org_id}: year: {too_many_digits()} is not a year", row.where)
         )
+    else:
+        try:
+            year = _year(year_cell)
+        except ValueError:
+            problems.append(
+                Problem("D104", f"{org_id}: year {year_cell!r} is not a whole number", row.where)
+            )
+    texts: dict[str, str] = {}
+    for field in ("name", "type", "county", "township"):
+        cell = cells.pop(field, None)
+        if unwritable(cell):  # as Organization refuses it (TypeError)
+            message = f"{org_id}: {field}: {too_many_digits()} is not text"
+            problems.append(Problem("F103", message, row.where))
+        else:
+            texts[field] = _text(cell)
     if problems:
         raise FactError(problems)
     return Organization(
         id=org_id,
-        name=_text(cells.pop("name", None)),
-        type=_text(cells.pop("type", None)) or "village",
-        county=_text(cells.pop("county", None)),
-        township=_text(cells.pop("township", None)),
+        name=texts["name"],
+        type=texts["type"] or "village",
+        county=texts["county"],
+        township=texts["township"],
         year=year,
         facts=cells,
     )
@@ -328,6 +346,8 @@ def _year(cell: Any) -> int | None:
         return None
     if isinstance(cell, bool):
         raise ValueError("a boolean is not a year")
+    if unwritable(cell):
+        raise ValueError(f"{too_many_digits()} is not a year")
     if isinstance(cell, numbers.Integral):
         try:
             return int(cell)
