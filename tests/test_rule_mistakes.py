@@ -82,3 +82,31 @@ def test_the_same_thresholds_in_points_are_accepted(tmp_path):
         ("[30%, 5]", "[3, 5]"),
     ]
     assert fixed(PERCENT, meant, tmp_path) == []
+
+
+# ---------------------------------------------------------------- E314: a text not among values
+
+VALUES = "82_text_not_among_values"
+
+
+def test_a_text_fact_compared_with_a_text_not_among_its_values_is_an_error(monkeypatch):
+    p = check(VALUES, monkeypatch)[(20, 46)]
+    assert p.code == "E314"
+    assert "'优秀' is not one of the values of level (好, 较好, 一般)" in p.message
+    assert "is always false" in p.message
+    assert p.suggestion == "write one of 好, 较好, 一般"
+
+
+def test_a_text_not_among_the_values_in_an_in_list_gets_a_did_you_mean(monkeypatch):
+    problems = check(VALUES, monkeypatch)
+    assert problems[(21, 60)].suggestion == "did you mean 'simple'?"
+    assert "never matches" in problems[(21, 60)].message
+    assert "is always true" in problems[(28, 57)].message  # level != "好的"
+    assert problems[(28, 57)].suggestion == "did you mean '好'?"
+    assert (26, 32) in problems  # "差" == level, the text on the left
+
+
+def test_a_text_fact_without_values_and_listed_values_are_not_reported(monkeypatch):
+    problems = check(VALUES, monkeypatch)
+    assert [p.code for p in problems.values()] == ["E314"] * 5
+    assert not any("note" in p.message or "'较好'" in p.message for p in problems.values())

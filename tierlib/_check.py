@@ -16,6 +16,7 @@ from typing import Any
 
 from tierlib import _ast, model
 from tierlib._check_indicators import check_indicator
+from tierlib._check_values import unknown_values
 from tierlib._reach import out_of_reach, percent_bounds
 from tierlib._structure import Lost
 from tierlib._typecheck import Kind, typecheck
@@ -56,6 +57,7 @@ def check_ruleset(rs: model.RuleSet, tree: Any, lost: Lost | None = None) -> lis
     out += _tiers(rs, where, lost)
     out += _conditions(rs, lost)
     out += out_of_reach(rs, conditions(rs), where)
+    out += unknown_values(rs, conditions(rs))
     out += _population(rs, where, lost)
     if not out and not lost:
         out += _limits(rs)
