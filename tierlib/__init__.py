@@ -12,6 +12,7 @@ objects, and explain them::
 __version__ = "0.1.0"
 
 from tierlib._load import check, dump, load, loads
+from tierlib._verify import Verification, verify
 from tierlib.columnar import TableResult, evaluate_stream, evaluate_table
 from tierlib.decision import Decision, FiredVeto, MissingInput, Provenance, TraceEvent
 from tierlib.engine import Engine, facts_sha256, ruleset_sha256
@@ -47,6 +48,7 @@ __all__ = [
     "TableResult",
     "TierlibError",
     "TraceEvent",
+    "Verification",
     "__version__",
     "check",
     "dump",
@@ -58,4 +60,5 @@ __all__ = [
     "loads",
     "read_organizations",
     "ruleset_sha256",
+    "verify",
 ]

@@ -10,6 +10,8 @@ does (the tests compare the two). ``summary`` and ``compare-years`` hand the pop
 functions the :class:`~tierlib.tables.Outcome` of each decided row (``--per-row``: its
 :class:`~tierlib.decision.Decision`). On all three, a second row for an organization and year
 is a located D105 error naming the first row, and a bad row's every problem is a line on stderr.
+``verify`` decides the file the same way and compares each row with a saved result file
+(:mod:`tierlib._verify`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tierlib._filerun import (
 from tierlib._load import check as check_file
 from tierlib._load import load
 from tierlib._popbase import Rated
+from tierlib._verify import result_records, verify
 from tierlib.decision import fmt_fraction
 from tierlib.engine import Engine
 from tierlib.errors import DataError, FactError, Location, RuleSetError, TierlibError
@@ -43,14 +46,13 @@ from tierlib.render import plain, width
 from tierlib.tables import (
     Outcome,
     _text,
-    error_record,
     iter_rows,
     to_organization,
     write_records,
 )
 
 OK, DATA_PROBLEMS, USAGE = 0, 1, 2
-_USAGE = "usage: tierlib {check,evaluate,explain,summary,compare-years} …  (tierlib --help)"
+_USAGE = "usage: tierlib {check,evaluate,explain,summary,compare-years,verify} …  (tierlib --help)"
 
 
 class _Usage(Exception):
@@ -93,6 +95,7 @@ def _parser(stdout: IO[str]) -> _Parser:
         ("explain", "explain one organization's tier"),
         ("summary", "tier distribution and quota lists"),
         ("compare-years", "tier transitions between two years"),
+        ("verify", "check a saved result file against the rules and the data"),
     ):
         s = sub.add_parser(name, help=text)
         s.add_argument("--rules", "-r", required=True, help="rule file (YAML)")
@@ -100,7 +103,9 @@ def _parser(stdout: IO[str]) -> _Parser:
         if name == "evaluate":
             s.add_argument("-o", "--output", help="write results to .csv, .xlsx or .json")
             s.add_argument("--quiet", "-q", action="store_true", help="only the distribution")
-        if name != "explain":
+        if name == "verify":
+            s.add_argument("results", help="result file written by evaluate -o")
+        if name not in ("explain", "verify"):
             s.add_argument("--per-row", action="store_true", help=argparse.SUPPRESS)
         if name == "explain":
             s.add_argument("--org", required=True, help="organization id")
@@ -222,27 +227,8 @@ def _cmd_evaluate(
             yield e
 
     with collector_paused():
-        if args.output:
-            scheme = ruleset.scheme  # every row names the rules that decided it
-            rules = {
-                "ruleset": scheme.id,
-                "ruleset_version": scheme.version,
-                "ruleset_sha256": engine.sha256,
-            }
-            write_records(
-                args.output,
-                (
-                    {
-                        **(
-                            e.record(labels)
-                            if isinstance(e, Outcome)
-                            else error_record(e.where.line, e.problems, e.org_id)
-                        ),
-                        **rules,
-                    }
-                    for e in rows()
-                ),
-            )
+        if args.output:  # every row names the rules that decided it
+            write_records(args.output, result_records(engine, rows()))
         else:
             collections.deque(rows(), maxlen=0)
     if table and header:  # a file without rows
@@ -382,11 +368,44 @@ def _cmd_compare(
     return DATA_PROBLEMS if failures else OK
 
 
+def _cmd_verify(
+    args: argparse.Namespace, ruleset: RuleSet, engine: Engine, stdout: IO[str], stderr: IO[str]
+) -> int:
+    """Decide the data again and compare each row with the saved result file: every difference
+    a located, coded line on stdout, then a summary."""
+    suffix = Path(args.results).suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".json"):
+        print(
+            f"error: {args.results}: result files are .csv, .xlsx or .json, not {suffix or 'a file without a suffix'}",
+            file=stderr,
+        )
+        return USAGE
+    with collector_paused():
+        check = verify(engine, args.data, args.results, progress=stderr)
+        for problem in check:
+            print(plain(str(problem)), file=stdout)
+    scheme = f"{ruleset.scheme.id} {ruleset.scheme.version}"
+    if check.ok:
+        print(
+            f"{check.data_rows} rows of {args.data} match {args.results} ({scheme}, sha256 {engine.sha256})",
+            file=stdout,
+        )
+        return OK
+    counts = ", ".join(f"{n} {code}" for code, n in sorted(check.codes.items()))
+    print(
+        f"{args.results} does not match {args.data} with {scheme}: {check.result_rows} saved rows,"
+        f" {check.data_rows} data rows, {check.matching} alike; differences: {counts}",
+        file=stdout,
+    )
+    return DATA_PROBLEMS
+
+
 _COMMANDS = {
     "evaluate": _cmd_evaluate,
     "explain": _cmd_explain,
     "summary": _cmd_summary,
     "compare-years": _cmd_compare,
+    "verify": _cmd_verify,
 }
 
 
