@@ -110,3 +110,28 @@ def test_a_text_fact_without_values_and_listed_values_are_not_reported(monkeypat
     problems = check(VALUES, monkeypatch)
     assert [p.code for p in problems.values()] == ["E314"] * 5
     assert not any("note" in p.message or "'较好'" in p.message for p in problems.values())
+
+
+# ---------------------------------------------------------------- E106: '、' inside [...]
+
+ENUMERATION = "83_enumeration_comma_in_list"
+
+
+def test_an_enumeration_comma_inside_a_flow_list_is_flagged_with_the_list_as_meant(monkeypatch):
+    problems = check(ENUMERATION, monkeypatch)
+    assert [p.code for p in problems.values()] == ["E106", "E106"]
+    p = problems[(7, 15)]
+    assert p.message == "the enumeration comma '、' inside [...]: items are separated by ','"
+    assert p.suggestion == "write [village, community]"
+    assert problems[(10, 34)].suggestion == 'write [标准化, 一般, "无、或简易"]'
+
+
+def test_the_items_around_an_enumeration_comma_are_read_as_meant(tmp_path):
+    """The quota's community is among the org types, the condition's 标准化 and 一般 among
+    the values (no E131, no E314), and the list written with ',' is valid."""
+    problems = fixed(
+        ENUMERATION,
+        [("[village、community]", "[village, community]"), ("[标准化、一般,", "[标准化, 一般,")],
+        tmp_path,
+    )
+    assert problems == []

@@ -262,10 +262,11 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
         for item in node.value:
             item_loc = _loc(file, item.start_mark)
             if node.flow_style and _full_width_comma(item):
+                mark = next(c for c in str(item.value) if c in _WIDE_COMMAS)
                 problems.append(
                     Problem(
                         "E106",
-                        "full-width '，' inside [...]: items are separated by ','",
+                        f"{_WIDE_COMMAS[mark]} {mark!r} inside [...]: items are separated by ','",
                         item_loc,
                         f"write [{_rewritten(node)}]",
                     )
@@ -287,20 +288,26 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
 _RESOLVER = yaml.resolver.Resolver()
 
 
+#: Commas of Chinese text that YAML does not take as separating the items of a [...] list.
+_WIDE_COMMAS = {"，": "full-width", "、": "the enumeration comma"}
+_WIDE_COMMA = re.compile("[，、]")
+
+
 def _full_width_comma(item: yaml.Node) -> bool:
-    """A plain (unquoted) item of a flow list holding '，': two items meant as one."""
+    """A plain (unquoted) item of a flow list holding '，' or '、': two items meant as one."""
     return (
         isinstance(item, yaml.ScalarNode)
         and item.tag == _STD + "str"
         and not item.style
-        and "，" in str(item.value)
+        and _WIDE_COMMA.search(str(item.value)) is not None
     )
 
 
 def _pieces(text: str) -> list[tuple[int, str]]:
-    """The parts of ``text`` between full-width commas, stripped, with their offsets."""
+    """The parts of ``text`` between full-width or enumeration commas, stripped, with their
+    offsets."""
     out, start = [], 0
-    for part in text.split("，"):
+    for part in _WIDE_COMMA.split(text):
         stripped = part.strip()
         if stripped:
             out.append((start + part.index(stripped), stripped))
