@@ -26,7 +26,7 @@ from tierlib.errors import (
     TierlibError,
 )
 from tierlib.explain import Explanation, explain
-from tierlib.model import Label, Organization, RuleSet
+from tierlib.model import FactInput, Label, Organization, RuleSet
 from tierlib.tables import read_organizations
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "EngineError",
     "Explanation",
     "FactError",
+    "FactInput",
     "FiredVeto",
     "Label",
     "Location",

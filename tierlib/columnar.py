@@ -79,7 +79,7 @@ from tierlib.tables import Row, iter_rows
 
 __all__ = ["STATUSES", "Exact", "TableResult", "evaluate_stream", "evaluate_table"]
 
-STATUSES = ("rated", "unrated", "pending")
+STATUSES: tuple[str, str, str] = ("rated", "unrated", "pending")
 
 Where = Callable[[int], "Location | None"]
 

@@ -8,10 +8,12 @@ Numbers are exact :class:`fractions.Fraction`; conditions are parsed ASTs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
 import attrs
+import numpy as np
 
 from tierlib._ast import Expr
 from tierlib.errors import Location
@@ -323,9 +325,20 @@ class RuleSet:
     sources: tuple[str, ...] = attrs.field(default=(), eq=False)
 
 
+# What Organization(facts=...) takes: the values the engine reads and checks (text as read from
+# a file, numbers of any exact or binary kind, numpy scalars, None for missing); a value of
+# another kind is not refused here but by the engine, as a coded problem (F103). The checked
+# values (Engine.facts) are FactValue.
+FactInput: TypeAlias = Fraction | Decimal | float | int | bool | str | np.generic | None
+
+
 @attrs.frozen
 class Organization:
-    """The facts of one organization for one year."""
+    """The facts of one organization for one year.
+
+    ``facts`` maps fact names to raw values (:data:`FactInput`): numbers, booleans, text as
+    read from a file ("0.85", "是") or None; the engine checks and types them.
+    """
 
     id: str
     name: str = ""
@@ -333,7 +346,7 @@ class Organization:
     county: str = ""
     township: str = ""
     year: int | None = None
-    facts: Mapping[str, FactValue] = attrs.field(factory=dict)
+    facts: Mapping[str, FactInput] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         # a programming error, said where it is made rather than deep in the engine: identity
