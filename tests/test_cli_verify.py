@@ -258,22 +258,22 @@ def test_a_changed_error_is_reported(tmp_path: Path) -> None:
 def test_a_row_cell_that_is_not_a_row_number_is_reported(
     saved: dict[str, Path], tmp_path: Path
 ) -> None:
-    """The row cannot be matched: its own V109, and the data row it was is missing (V103)."""
+    """The row cannot be matched: its own V107, and the data row it was is missing (V103)."""
     results = edited(saved["csv"], tmp_path / "results.csv", 9, "row", "nine")
     code, lines, _ = verify(results)
     assert code == 1
     org = read_csv(results)[8][1]
     assert lines == [
-        f"{results}:9: V109: the row cell 'nine' is not a row number",
+        f"{results}:9: V107: the row cell 'nine' is not a row number",
         f"{results}:10: V103: row 9 ({org}): in the data, missing from the results",
     ]
 
 
 def test_a_result_file_without_the_result_columns_is_one_located_error(tmp_path: Path) -> None:
-    """The data file given as the result file: V108 at its header, no traceback."""
+    """The data file given as the result file: V106 at its header, no traceback."""
     code, out, err = call("verify", "--rules", DEFAULT, COUNTY, COUNTY)
     assert (code, out) == (1, "")
-    assert err.startswith(f"error: {COUNTY}:1: V108: the header lacks the columns row, status, ")
+    assert err.startswith(f"error: {COUNTY}:1: V106: the header lacks the columns row, status, ")
     assert len(err.splitlines()) == 1
 
 
@@ -324,3 +324,34 @@ def test_programs_verify_with_tierlib_verify(saved: dict[str, Path], tmp_path: P
     assert [(p.code, p.location.line) for p in problems] == [("V102", 27)]
     assert (check.ok, check.data_rows, check.result_rows, check.matching) == (False, 647, 647, 646)
     assert isinstance(problems[0], tierlib.Problem)
+
+
+def test_a_json_record_without_fields_or_not_an_object_is_reported_at_its_number(
+    saved: dict[str, Path], tmp_path: Path
+) -> None:
+    """A record lacking fields is compared with nothing (V106); an item that is not an object
+    cannot be matched (V107), so its data row is missing (V103)."""
+    records = json.loads(saved["json"].read_text(encoding="utf-8"))
+    del records[4]["tier"]
+    gone = records[6]
+    records[6] = ["not", "an", "object"]
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    code, lines, _ = verify(results)
+    assert code == 1
+    assert lines == [
+        f"{results}:5: V106: row 6: lacks the fields tier",
+        f"{results}:7: V107: the record is not an object",
+        f"{results}:8: V103: row 8 ({gone['id']}): in the data, missing from the results",
+    ]
+
+
+def test_a_csv_row_with_more_cells_than_the_header_is_reported(
+    saved: dict[str, Path], tmp_path: Path
+) -> None:
+    rows = read_csv(saved["csv"])
+    rows[2].append("extra")
+    results = write_csv(tmp_path / "results.csv", rows)
+    code, lines, _ = verify(results)
+    assert code == 1
+    assert lines == [f"{results}:3: V107: row 3: 1 more cells than header columns"]

@@ -191,7 +191,7 @@ def _require_columns(first: Row, results: str) -> None:
         where = first.where if json else Location(first.where.file, 1)
         what = "the first record lacks the fields" if json else "the header lacks the columns"
         raise ResultsError(
-            _problem("V108", where, f"{what} {', '.join(absent)}: not a tierlib result file?")
+            _problem("V106", where, f"{what} {', '.join(absent)}: not a tierlib result file?")
         )
 
 
@@ -200,21 +200,21 @@ def _key(row: Row) -> tuple[int | None, Problem | None]:
     cells = row.cells
     if "__unreadable__" in cells:
         why = cells["__unreadable__"]
-        return None, _problem("V109", row.where, f"the row cannot be read: {why}")
+        return None, _problem("V107", row.where, f"the row cannot be read: {why}")
     if "__invalid__" in cells:
-        return None, _problem("V109", row.where, "the record is not an object")
+        return None, _problem("V107", row.where, "the record is not an object")
     text = _text(cells.get("row"))
     key = int(text) if text.isascii() and text.isdigit() else None
     if key is None:
-        return None, _problem("V109", row.where, f"the row cell {text!r} is not a row number")
+        return None, _problem("V107", row.where, f"the row cell {text!r} is not a row number")
     if cells.get("__extra__") is not None:
         extra = len(cells["__extra__"])
         return key, _problem(
-            "V109", row.where, f"row {key}: {extra} more cells than header columns"
+            "V107", row.where, f"row {key}: {extra} more cells than header columns"
         )
     absent = [c for c in RESULT_COLUMNS if c not in cells]
     if absent:
-        return key, _problem("V108", row.where, f"row {key}: lacks the fields {', '.join(absent)}")
+        return key, _problem("V106", row.where, f"row {key}: lacks the fields {', '.join(absent)}")
     return key, None
 
 
