@@ -135,3 +135,43 @@ def test_the_items_around_an_enumeration_comma_are_read_as_meant(tmp_path):
         tmp_path,
     )
     assert problems == []
+
+
+# ---------------------------------------------------------------- ids written as their labels
+
+LABELS = "84_ids_written_as_labels"
+
+
+def test_an_unknown_tier_written_as_its_label_suggests_the_id(monkeypatch):
+    problems = check(LABELS, monkeypatch)
+    assert str(problems[(22, 63)]).endswith(
+        "E128: unknown tier '三类' (did you mean class3 (三类)?)"
+    )
+    assert problems[(27, 31)].suggestion == "did you mean class1 (一类)?"  # in a tier list
+    assert problems[(23, 82)].suggestion == "did you mean class3 (Class 3)?"  # English label
+
+
+def test_a_fact_named_by_its_chinese_label_suggests_the_fact(monkeypatch):
+    problems = check(LABELS, monkeypatch)
+    assert str(problems[(22, 31)]).endswith(
+        "E310: unknown name '群众满意度' (did you mean satisfaction (群众满意度)?)"
+    )
+    assert problems[(17, 20)].suggestion == "did you mean satisfaction (群众满意度)?"  # fact:
+    assert problems[(23, 35)].suggestion == "did you mean ok (班子健全)?"
+    assert problems[(25, 30)].suggestion == "did you mean satisfaction (群众满意度)?"  # close
+
+
+def test_a_dimension_or_indicator_named_by_its_label_suggests_the_id(monkeypatch):
+    problems = check(LABELS, monkeypatch)
+    assert problems[(15, 16)].suggestion == "did you mean democracy (管理民主)?"
+    assert problems[(23, 43)].suggestion == "did you mean dimension.democracy (管理民主)?"
+    assert problems[(25, 44)].suggestion == "did you mean points.a (满意度得分)?"
+
+
+def test_a_close_id_is_still_suggested_before_a_close_label():
+    from tierlib.errors import did_you_mean_id
+
+    labels = {"class1": ("一类", "Class 1"), "class3": ("三类", "Class 3")}
+    assert did_you_mean_id("clas3", labels) == "did you mean 'class3'?"
+    assert did_you_mean_id("三类", labels) == "did you mean class3 (三类)?"
+    assert did_you_mean_id("五类", labels) is None

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
+import attrs
+
 from tierlib import _ast, model
 from tierlib._check_indicators import check_indicator
 from tierlib._check_values import unknown_values
@@ -22,7 +24,7 @@ from tierlib._structure import Lost
 from tierlib._typecheck import Kind, typecheck
 from tierlib._where import Where
 from tierlib.decision import fmt_fraction as fmt
-from tierlib.errors import Problem, did_you_mean
+from tierlib.errors import Problem, did_you_mean, did_you_mean_id, label_match
 
 COMPUTED = ("score",)
 _COMPUTED = ("points.", "dimension.")
@@ -201,7 +203,7 @@ def _sums(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                     "E127",
                     f"unknown dimension {ind.dimension!r}",
                     where("indicators", i, "dimension"),
-                    did_you_mean(ind.dimension, dims),
+                    did_you_mean_id(ind.dimension, labels(rs.dimensions)),
                 )
             )
             if not ind.bonus:
@@ -347,7 +349,7 @@ def _tiers(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                     "E128",
                     f"unknown tier {veto.tier!r}",
                     where("vetoes", i, "tier"),
-                    did_you_mean(veto.tier, ids),
+                    did_you_mean_id(veto.tier, labels(rs.tiers)),
                 )
             )
     return out
@@ -380,6 +382,8 @@ def _conditions(rs: model.RuleSet, lost: Lost) -> list[Problem]:
         for p in found:
             name = p.message.split("'")[1] if p.code == "E310" and "'" in p.message else ""
             maybe = bool(name) and lost.may_name(name)  # defined by something left out?
+            if name and not maybe and name not in full:
+                p = _by_label(p, name, rs, computed)
             if not computed and (name in full or (maybe and name.startswith(_COMPUTED))):
                 out.append(
                     Problem(
@@ -394,9 +398,48 @@ def _conditions(rs: model.RuleSet, lost: Lost) -> list[Problem]:
     return out
 
 
+def labels(items: Iterable[Any]) -> dict[str, tuple[str, str]]:
+    """The zh and en labels of each element of a section (or fact), by id."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in items:
+        label = getattr(item, "label", None)
+        out[item.id] = (label.zh, label.en) if label is not None else ("", "")
+    return out
+
+
+def fact_labels(rs: model.RuleSet) -> dict[str, tuple[str, str]]:
+    """The zh and en labels of each declared fact, by name."""
+    return {
+        name: (spec.label.zh, spec.label.en) if spec.label is not None else ("", "")
+        for name, spec in rs.facts.items()
+    }
+
+
+def _by_label(p: Problem, name: str, rs: model.RuleSet, computed: bool) -> Problem:
+    """An unknown name (E310) written as a label (群众满意度 for satisfaction, labelled so):
+    the name whose label it is, as the suggestion; else the suggestion it had, else the name
+    whose label is closest."""
+    names: dict[str, tuple[str, str]] = {}
+    text = name
+    head, _, tail = name.partition(".")
+    computed_names = {f"dimension.{k}": v for k, v in labels(rs.dimensions).items()} | {
+        f"points.{k}": v for k, v in labels(rs.indicators).items()
+    }
+    if computed and tail and head in ("dimension", "points"):
+        text = tail
+        names = {k: v for k, v in computed_names.items() if k.startswith(head + ".")}
+    else:
+        names = fact_labels(rs) | (computed_names if computed else {})
+    found = label_match(text, names, exact=True)
+    if found is None and p.suggestion is None:
+        found = label_match(text, names, exact=False)
+    if found is None:
+        return p
+    return attrs.evolve(p, suggestion=f"did you mean {found[0]} ({found[1]})?")
+
+
 def _population(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
     out = []
-    ids = {t.id for t in rs.tiers}
     for i, q in enumerate(rs.quotas):
         if not 0 < q.share <= 1:
             out.append(
@@ -413,17 +456,17 @@ def _population(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
                     did_you_mean(q.org_type, rs.scheme.org_types),
                 )
             )
-        out += _tier_list(q.among_tiers or (), ids, lost, where, "quotas", i, "among_tiers")
+        out += _tier_list(q.among_tiers or (), rs, lost, where, "quotas", i, "among_tiers")
     for i, s in enumerate(rs.streaks):
         if s.years < 1:
             out.append(Problem("E115", "years must be at least 1", where("streaks", i, "years")))
-        out += _tier_list(s.tiers, ids, lost, where, "streaks", i, "tiers")
+        out += _tier_list(s.tiers, rs, lost, where, "streaks", i, "tiers")
     for i, d in enumerate(rs.deadlines):
         if d.months < 1:
             out.append(
                 Problem("E115", "months must be at least 1", where("deadlines", i, "months"))
             )
-        out += _tier_list(d.tiers, ids, lost, where, "deadlines", i, "tiers")
+        out += _tier_list(d.tiers, rs, lost, where, "deadlines", i, "tiers")
     for i, f in enumerate(rs.flags):
         if f.escalate is not None and f.escalate.after < 1:
             out.append(
@@ -437,12 +480,13 @@ def _population(rs: model.RuleSet, where: Where, lost: Lost) -> list[Problem]:
 
 
 def _tier_list(
-    names: Iterable[str], ids: set[str], lost: Lost, where: Where, *at: str | int
+    names: Iterable[str], rs: model.RuleSet, lost: Lost, where: Where, *at: str | int
 ) -> list[Problem]:
+    tiers = labels(rs.tiers)
     return [
-        Problem("E128", f"unknown tier {name!r}", where(*at, k), did_you_mean(name, ids))
+        Problem("E128", f"unknown tier {name!r}", where(*at, k), did_you_mean_id(name, tiers))
         for k, name in enumerate(names)
-        if name not in ids and not lost.may_define("tiers", name)
+        if name not in tiers and not lost.may_define("tiers", name)
     ]
 
 

@@ -15,7 +15,7 @@ from tierlib import model
 from tierlib._structure import Lost
 from tierlib._where import Where
 from tierlib.decision import fmt_fraction as fmt
-from tierlib.errors import Location, Problem, did_you_mean
+from tierlib.errors import Location, Problem, did_you_mean_id
 
 __all__ = ["check_indicator"]
 
@@ -219,6 +219,10 @@ class _Facts:
     lost: Lost
 
 
+def _labels(specs: Mapping[str, model.FactSpec]) -> dict[str, tuple[str, str]]:
+    return {n: (s.label.zh, s.label.en) if s.label else ("", "") for n, s in specs.items()}
+
+
 def _fact_ref(facts: _Facts, name: str, kind: str, loc: Location) -> list[Problem]:
     spec = facts.specs.get(name)
     if spec is None:
@@ -229,7 +233,7 @@ def _fact_ref(facts: _Facts, name: str, kind: str, loc: Location) -> list[Proble
                 "E310",
                 f"unknown fact {name!r}",
                 loc,
-                did_you_mean(name, facts.specs) or "declare it under facts:",
+                did_you_mean_id(name, _labels(facts.specs)) or "declare it under facts:",
             )
         ]
     if spec.kind != kind:

@@ -8,7 +8,7 @@ Each exception also subclasses a builtin so callers may catch either.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -63,6 +63,41 @@ def close_match(name: object, candidates: Iterable[object]) -> str | None:
     texts = sorted({str(c) for c in candidates})
     close = difflib.get_close_matches(str(name), texts, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def did_you_mean_id(name: object, labels: Mapping[str, Sequence[str]]) -> str | None:
+    """A "did you mean" hint for an unknown id, knowing each id's labels (``{id: (zh, en)}``).
+
+    Policy staff often write the Chinese name for the id (``tier: 三类`` for ``class3``
+    labelled 三类): a label equal to ``name`` gives ``did you mean class3 (三类)?``; otherwise
+    an id close to ``name`` (as :func:`did_you_mean`), else a label close to it.
+    """
+    found = label_match(name, labels, exact=True)
+    if found is None:
+        hint = did_you_mean(name, labels)
+        if hint is not None:
+            return hint
+        found = label_match(name, labels, exact=False)
+    return None if found is None else f"did you mean {found[0]} ({found[1]})?"
+
+
+def label_match(
+    name: object, labels: Mapping[str, Sequence[str]], exact: bool
+) -> tuple[str, str] | None:
+    """The id and label of the label equal to ``name`` (English ignoring case), or with
+    ``exact`` False, the closest label; None when there is none."""
+    text = str(name).strip()
+    by_label: dict[str, tuple[str, str]] = {}
+    for ident in sorted(labels):
+        for label in labels[ident]:
+            if label.strip():
+                by_label.setdefault(label.strip().casefold(), (ident, label.strip()))
+    if not text:
+        return None
+    if exact:
+        return by_label.get(text.casefold())
+    close = difflib.get_close_matches(text.casefold(), sorted(by_label), n=1, cutoff=0.6)
+    return by_label[close[0]] if close else None
 
 
 class TierlibError(Exception):
