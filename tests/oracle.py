@@ -7,10 +7,12 @@ Returns ``(status, tier, score, points, fired veto ids, flags)``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
 from tierlib import _ast, _evaluate, model
+from tierlib._decide import MOOT_LIMIT  # a stated limit, not semantics
 
 F0, F1 = Fraction(0), Fraction(1)
 
@@ -158,39 +160,52 @@ def oracle(rs: model.RuleSet, facts: dict):
         env.update({f"points.{k}": v for k, v in points.items() if v is not None})
     else:
         pending = True
-    fired, unknown = [], False
+    fired, unknown = [], []
     for veto in rs.vetoes:
         h = _holds(veto.when, env)
         if h is None:
-            unknown = True
+            unknown.append(veto)
         elif h != (veto.effect == "require"):
             fired.append(veto)
     flags = tuple(f.id for f in rs.flags if _holds(f.when, env))
-    order = [t.id for t in rs.tiers]
-    if pending or unknown:
+    if pending:
         return "pending", None, score, points, sorted(v.id for v in fired), flags
+    tier = _final(rs, fired, tier_by_score)
+    if unknown:
+        # decided anyway only if every way the unknown vetoes could go gives the same tier
+        if len(unknown) > MOOT_LIMIT:
+            return "pending", None, score, points, sorted(v.id for v in fired), flags
+        for outcome in itertools.product((False, True), repeat=len(unknown)):
+            more = {v.id for v, on in zip(unknown, outcome) if on}
+            alt = [v for v in rs.vetoes if v in fired or v.id in more]
+            if _final(rs, alt, tier_by_score) != tier:
+                return "pending", None, score, points, sorted(v.id for v in fired), flags
+    return ("rated" if tier else "unrated"), tier, score, points, sorted(v.id for v in fired), flags
+
+
+def _final(rs, fired, tier_by_score):
+    """The tier the fired vetoes leave of the tier by score (None: unrated)."""
+    order = [t.id for t in rs.tiers]
     decisive = [v for v in fired if v.effect in ("force", "unrated")]
     tier = tier_by_score
     if decisive:
         best = max(v.precedence for v in decisive)
         top = [v for v in decisive if v.precedence == best]
         if any(v.effect == "unrated" for v in top):
-            tier = None
-        else:
-            tier = order[max(order.index(v.tier or order[-1]) for v in top)]
-    else:
-        while tier is not None:
-            before = tier
-            for v in fired:
-                if v.effect == "cap" and order.index(tier) < order.index(v.tier):
-                    tier = v.tier
-                if v.effect == "require" and order.index(tier) <= order.index(v.tier):
-                    k = order.index(v.tier) + 1
-                    tier = order[k] if k < len(order) else None
-                    break
-            if tier == before:
+            return None
+        return order[max(order.index(v.tier or order[-1]) for v in top)]
+    while tier is not None:
+        before = tier
+        for v in fired:
+            if v.effect == "cap" and order.index(tier) < order.index(v.tier):
+                tier = v.tier
+            if v.effect == "require" and order.index(tier) <= order.index(v.tier):
+                k = order.index(v.tier) + 1
+                tier = order[k] if k < len(order) else None
                 break
-    return ("rated" if tier else "unrated"), tier, score, points, sorted(v.id for v in fired), flags
+        if tier == before:
+            break
+    return tier
 
 
 def _bonus(rs, ind_id):

@@ -102,3 +102,24 @@ def test_rounding_in_integers_agrees_with_fraction_rounding(x, digits, mode):
     }[mode]
     want = Fraction((-1 if x < 0 else 1) * n) / 10**digits
     assert _score.round_score(x, Rounding(digits=digits, mode=mode)) == want
+
+
+@given(
+    st.fractions(min_value=-10**6, max_value=10**6).filter(
+        lambda x: tierlib.decision.decimal_places(x.denominator) is None
+    )
+)
+def test_an_approximate_text_shows_only_digits_the_value_has(x: Fraction) -> None:
+    """A value with no finite decimal shows its first 6 decimals cut, never rounded: a raw
+    score just under 89.95 reads ≈89.949999…, not ≈89.950000, which would look like a value
+    that rounds up to 90.0."""
+    text = tierlib.decision.fmt(x)
+    assert text.startswith("≈") and text.endswith("…")
+    shown = Fraction(text.strip("≈…"))
+    assert abs(shown) <= abs(x) < abs(shown) + Fraction(1, 10**6)
+    assert (shown < 0) == (x < 0) or shown == 0
+
+
+def test_a_value_just_under_a_rounding_boundary_does_not_read_as_the_boundary() -> None:
+    x = Fraction(8995, 100) - Fraction(1, 3 * 10**7)
+    assert tierlib.decision.fmt(x) == "≈89.949999…"

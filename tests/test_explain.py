@@ -212,12 +212,16 @@ class TestExplain:
         expected = ("距一类还差 4.1 分", "4.1 more points needed for Class 1", ())
         assert expected == (e.next_tier.text.zh, e.next_tier.text.en, e.next_tier.blocked_by)
 
-    def test_cap_above_the_score_tier_is_outweighed(self, default):
-        """A cap above the tier the score already gives decides nothing."""
+    def test_a_cap_above_the_score_tier_is_shown_as_having_no_effect(self, default):
+        """A cap above the tier the score already gives decides nothing: it has no effect
+        (未起作用), which is not the same as being outweighed by another veto."""
         low = {"culture_points": Fraction(0), "income_per_capita": Fraction(1000)}
-        _, e = run(default, village(**low, satisfaction=Fraction("0.7"), governance_ok=False))
-        expected = [("satisfaction_cap", "outweighed")]
+        d, e = run(default, village(**low, satisfaction=Fraction("0.7"), governance_ok=False))
+        expected = [("satisfaction_cap", "idle")]
         assert expected == [(r.id, r.state) for r in e.reasons]
+        assert [ev.note for ev in d.trace if ev.kind == "veto"] == ["cap; no effect"]
+        assert "[no effect]" in to_text(e, "en")
+        assert "[未起作用]" in to_text(e, "zh")
 
     def test_above_bound_renders_as_the_policy_word(self):
         """A tier written with 超过 reads "超过 90 分" / "above 90", never "90 分以上"."""
@@ -283,7 +287,7 @@ class TestExplain:
         """Leaving out a rescaled indicator adds a score line with the exact factor."""
         _, e = run(default, village(drop=("green_coverage",), culture_points=Fraction(2)))
         line = next(s for s in e.score if s.kind == "rescale")
-        expected = "剔除村庄绿化后按 ×100/94 折算：91 → ≈96.808511"
+        expected = "剔除村庄绿化后按 ×100/94 折算：91 → ≈96.808510…"
         assert expected == line.label.zh
 
     def test_every_location_exists_in_the_rule_file(self, default):

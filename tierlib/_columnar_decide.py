@@ -4,7 +4,8 @@ Dimension subtotals, the raw score (rescaled only on the rows that left an indic
 rounding before banding, the tier by score; then veto precedence: the decisive force/unrated
 veto with the highest (precedence, unrated, lower tier) — the first on ties — or else caps and
 requirements applied pass by pass exactly as the engine's loop, which also names the veto
-that set the final tier.
+that set the final tier. Undetermined vetoes hold a row back unless they are moot there, as in
+:func:`tierlib._decide.moot_vetoes`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tierlib._columnar_num import (
     total,
     zero_where,
 )
+from tierlib._decide import MOOT_LIMIT
 
 if TYPE_CHECKING:
     from tierlib._columnar_eval import Out, Plan
@@ -114,36 +116,21 @@ def vetoes(
     plan: Plan, out: Out, fired: Mapping[str, Mask], und: Mapping[str, Mask], pending: Mask
 ) -> None:
     rs, n = plan.rs, out.n
-    index, nt = plan.tier_index, len(rs.tiers)
-    lowest = nt - 1
-    best = np.full(n, -1, dtype=np.int16)
-    winner = np.full(n, -1, dtype=np.int16)
+    nt = len(rs.tiers)
     any_und = np.zeros(n, dtype=np.bool_)
-    for j, v in enumerate(rs.vetoes):
+    for v in rs.vetoes:
         rid = f"veto/{v.id}"
         u = und[rid]
-        applied = fired[rid] if v.effect != "require" else ~(fired[rid] | u)
-        out.applied[v.id], out.undetermined[v.id] = applied, u
+        out.applied[v.id] = fired[rid] if v.effect != "require" else ~(fired[rid] | u)
+        out.undetermined[v.id] = u
         any_und |= u
-        if v.effect in ("force", "unrated") and applied.any():
-            take = applied & (plan.rank[v.id] > best)
-            winner[take] = j
-            best[take] = plan.rank[v.id]
-    tier = out.score_tier.copy()
-    tier[tier < 0] = nt
-    free = winner < 0
-    setter = _limit(plan, out, tier, free)
+    score_tier = out.score_tier.copy()
+    score_tier[score_tier < 0] = nt
+    tier, winner, setter = _resolve(plan, out.applied, score_tier)
     for j, v in enumerate(rs.vetoes):
-        if v.effect in ("force", "unrated"):
-            won = winner == j
-            if v.effect == "unrated":
-                tier[won] = nt
-            else:
-                tier[won] = index.get(v.tier or rs.tiers[lowest].id, lowest)
-            out.decisive[v.id] = out.applied[v.id] & won
-        else:
-            out.decisive[v.id] = out.applied[v.id] & (setter == j)
-    hold = pending | any_und
+        won = winner == j if v.effect in ("force", "unrated") else setter == j
+        out.decisive[v.id] = out.applied[v.id] & won
+    hold = pending | (any_und & ~_moot(plan, out, score_tier, tier, any_und & ~pending))
     none = tier >= nt
     out.status = none.astype(np.int8)
     out.status[hold] = 2
@@ -151,7 +138,72 @@ def vetoes(
     out.tier = tier
 
 
-def _limit(plan: Plan, out: Out, tier: NDArray[np.int16], free: Mask) -> NDArray[np.int16]:
+def _resolve(
+    plan: Plan, applied: Mapping[str, Mask], score_tier: NDArray[np.int16]
+) -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int16]]:
+    """As :func:`tierlib._decide.resolve`, on rows: the tier (len(tiers): unrated) that the
+    ``applied`` vetoes leave of ``score_tier`` (len(tiers) where the score gives none), the
+    index of the decisive veto that won and of the cap or requirement that set the tier (-1:
+    none)."""
+    rs, n = plan.rs, len(score_tier)
+    index, nt = plan.tier_index, len(rs.tiers)
+    lowest = nt - 1
+    best = np.full(n, -1, dtype=np.int16)
+    winner = np.full(n, -1, dtype=np.int16)
+    for j, v in enumerate(rs.vetoes):
+        on = applied[v.id]
+        if v.effect in ("force", "unrated") and on.any():
+            take = on & (plan.rank[v.id] > best)
+            winner[take] = j
+            best[take] = plan.rank[v.id]
+    tier = score_tier.copy()
+    setter = _limit(plan, applied, tier, winner < 0)
+    for j, v in enumerate(rs.vetoes):
+        if v.effect in ("force", "unrated"):
+            won = winner == j
+            if v.effect == "unrated":
+                tier[won] = nt
+            else:
+                tier[won] = index.get(v.tier or rs.tiers[lowest].id, lowest)
+    return tier, winner, setter
+
+
+def _moot(
+    plan: Plan, out: Out, score_tier: NDArray[np.int16], tier: NDArray[np.int16], rows: Mask
+) -> Mask:
+    """The ``rows`` whose undetermined vetoes (at most MOOT_LIMIT) could not change ``tier``
+    whichever way each went: every outcome is tried, on the rows that share a pattern of
+    undetermined vetoes at a time."""
+    moot = np.zeros(len(tier), dtype=np.bool_)
+    if not rows.any():
+        return moot
+    vs = plan.rs.vetoes
+    where = np.flatnonzero(rows)
+    pattern = np.stack([out.undetermined[v.id][where] for v in vs], axis=1)
+    shapes, group = np.unique(pattern, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    for g, shape in enumerate(shapes):
+        js = np.flatnonzero(shape)
+        if len(js) > MOOT_LIMIT:
+            continue
+        at = where[group == g]
+        base = {v.id: out.applied[v.id][at] for v in vs}
+        same = np.ones(len(at), dtype=np.bool_)
+        for bits in range(1, 1 << len(js)):
+            alt = dict(base)
+            for b, j in enumerate(js):
+                if bits >> b & 1:
+                    alt[vs[j].id] = np.ones(len(at), dtype=np.bool_)
+            same &= _resolve(plan, alt, score_tier[at])[0] == tier[at]
+            if not same.any():
+                break
+        moot[at] = same
+    return moot
+
+
+def _limit(
+    plan: Plan, applied: Mapping[str, Mask], tier: NDArray[np.int16], free: Mask
+) -> NDArray[np.int16]:
     """Apply caps and requirements in place, pass by pass exactly as the engine's loop does
     (a requirement that lowers the tier restarts the pass); returns the index of the veto
     that set the final tier on each row (-1: none)."""
@@ -167,7 +219,7 @@ def _limit(plan: Plan, out: Out, tier: NDArray[np.int16], free: Mask) -> NDArray
         active = ~done
         changed = np.zeros(len(tier), dtype=np.bool_)
         for j, is_cap, c in limits:
-            on = active & out.applied[rs.vetoes[j].id]
+            on = active & applied[rs.vetoes[j].id]
             hit = on & ((tier < c) if is_cap else (tier <= c))
             if hit.any():
                 tier[hit] = c if is_cap else c + 1

@@ -7,7 +7,9 @@ plain data it reads, derived once from the rule set by the engine.
 
 Veto precedence: force and unrated effects are decisive; among those that fired, the highest
 ``precedence`` wins, ties going to the harsher outcome (unrated, then the lower tier). When none
-is decisive, caps and requirements lower the tier the score gives until none applies.
+is decisive, caps and requirements lower the tier the score gives until none applies. A veto
+whose input is missing leaves the result pending unless it is moot: every way the undetermined
+vetoes could go (each applying or not, at most MOOT_LIMIT of them) gives the same tier.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ from tierlib.errors import Location
 if TYPE_CHECKING:
     from tierlib.engine import Engine
 
-__all__ = ["MEMO_SIZE", "Compiled", "Run", "Scored", "fact_keys", "facts_digest"]
+__all__ = [
+    "MEMO_SIZE", "MOOT_LIMIT", "Compiled", "Run", "Scored", "fact_keys", "facts_digest",
+    "moot_vetoes", "resolve",
+]  # fmt: skip
 
 ZERO = Fraction(0)
 # An indicator's points and events are a pure function of its inputs' values (and of its
@@ -167,11 +172,12 @@ class Run:
                 absent = [f for f in names if f not in facts]
                 undetermined = sorted(rules & unknown1) if unknown1 else ()
                 if absent or undetermined:
+                    held = (ind.missing or rs.scheme.missing) == "pending"
                     got, pending, excluded = self._missing(
                         ind, absent, undetermined, pending, excluded, missing
                     )
                     pts[iid] = got
-                    texts[iid] = "excluded" if got is None else fmt(got)
+                    texts[iid] = fmt(got) if got is not None else "pending" if held else "excluded"
                     continue
             # an indicator's result is a function of its inputs' values and of its conditions
             # that held; a fact's text identifies its value unless it is an approximation (≈)
@@ -192,13 +198,16 @@ class Run:
         for dim in rs.dimensions:
             members = c.dims[dim.id]
             dims[dim.id] = got = _score.exact_sum([pts[i] for i in members])
+            shown_sum = fmt(got)
+            if pending and any(texts[i] == "pending" for i in members):
+                shown_sum = "pending"  # a member waits for its data: so does the subtotal
             self.trace.append(
                 TraceEvent(
                     "dimension",
                     dim.id,
                     dim.loc,
                     tuple([(i, texts[i]) for i in members]),
-                    fmt(got),
+                    shown_sum,
                     c.dim_notes[dim.id],
                 )
             )
@@ -343,7 +352,7 @@ class Run:
         pending: bool,
         values: Mapping[str, model.FactValue],
     ) -> tuple[tuple[FiredVeto, ...], str | None, Status]:
-        rs, index = self.rs, self.e._c.tier_index
+        rs = self.rs
         lowest = rs.tiers[-1].id
         applied: list[model.Veto] = []
         undetermined: list[model.Veto] = []
@@ -353,30 +362,14 @@ class Run:
                 undetermined.append(veto)
             elif (rid in fired) != (veto.effect == "require"):
                 applied.append(veto)
-        decisive = [v for v in applied if v.effect in ("force", "unrated")]
-        winner = None
-        if decisive:
-            winner = max(
-                decisive,
-                key=lambda v: (v.precedence, v.effect == "unrated", index.get(v.tier or lowest, 0)),
-            )
-        tier = score_tier
-        setter: model.Veto | None = None  # the cap or requirement that set the final tier
-        if winner is not None:
-            tier = None if winner.effect == "unrated" else (winner.tier or lowest)
-        elif tier is not None:
-            changed = True
-            while changed and tier is not None:
-                changed = False
-                for v in applied:
-                    assert v.tier is not None
-                    if v.effect == "cap" and index[tier] < index[v.tier]:
-                        tier, changed, setter = v.tier, True, v
-                    elif v.effect == "require" and index[tier] <= index[v.tier]:
-                        below = index[v.tier] + 1
-                        tier = rs.tiers[below].id if below < len(rs.tiers) else None
-                        changed, setter = True, v
-                        break
+        index = self.e._c.tier_index
+        tier, winner, setter = resolve(rs, index, applied, score_tier)
+        # an undetermined veto is waited for only if some outcome of it could change the tier
+        moot = (
+            bool(undetermined)
+            and not pending
+            and moot_vetoes(rs, index, applied, undetermined, score_tier, tier)
+        )
         out: list[FiredVeto] = []
         for v in applied:
             is_decisive = v is winner or v is setter
@@ -390,14 +383,11 @@ class Run:
                 )
             )
             note = "requirement not met" if v.effect == "require" else v.effect
+            after = "; decisive" if is_decisive else "; outweighed" if winner else "; no effect"
             self.event(
-                "veto",
-                v.id,
-                v.loc,
-                self._inputs(f"veto/{v.id}", values),
-                f"{v.effect} {v.tier or ''}".strip(),
-                note + ("; decisive" if is_decisive else "; outweighed"),
-            )
+                "veto", v.id, v.loc, self._inputs(f"veto/{v.id}", values),
+                f"{v.effect} {v.tier or ''}".strip(), note + after,
+            )  # fmt: skip
         for v in undetermined:
             out.append(FiredVeto(v.id, v.effect, v.tier, False, False))
             self.event(
@@ -406,11 +396,70 @@ class Run:
                 v.loc,
                 self._inputs(f"veto/{v.id}", values),
                 "undetermined",
-                "an input is missing: the result stays pending",
+                _MOOT_NOTE if moot else "an input is missing: the result stays pending",
             )
-        if pending or undetermined:
+        if pending or (undetermined and not moot):
             return tuple(out), None, "pending"
         return tuple(out), tier, ("rated" if tier is not None else "unrated")
+
+
+# an undetermined veto whose every outcome gives the same tier does not hold the result back;
+# beyond this many undetermined vetoes on one organization the outcomes are not enumerated
+MOOT_LIMIT = 8
+_MOOT_NOTE = "an input is missing, but no outcome of this veto could change the tier"
+
+
+def resolve(
+    rs: model.RuleSet, index: Mapping[str, int], applied: list[model.Veto], score_tier: str | None
+) -> tuple[str | None, model.Veto | None, model.Veto | None]:
+    """The tier (None: unrated) that the ``applied`` vetoes (in rule-file order) leave of
+    ``score_tier``, the decisive force/unrated veto that won, and the cap or requirement that
+    set the final tier."""
+    lowest = rs.tiers[-1].id
+    decisive = [v for v in applied if v.effect in ("force", "unrated")]
+    if decisive:
+        winner = max(
+            decisive,
+            key=lambda v: (v.precedence, v.effect == "unrated", index.get(v.tier or lowest, 0)),
+        )
+        return (None if winner.effect == "unrated" else (winner.tier or lowest)), winner, None
+    tier = score_tier
+    setter: model.Veto | None = None
+    changed = True
+    while changed and tier is not None:
+        changed = False
+        for v in applied:
+            assert v.tier is not None
+            if v.effect == "cap" and index[tier] < index[v.tier]:
+                tier, changed, setter = v.tier, True, v
+            elif v.effect == "require" and index[tier] <= index[v.tier]:
+                below = index[v.tier] + 1
+                tier = rs.tiers[below].id if below < len(rs.tiers) else None
+                changed, setter = True, v
+                break
+    return tier, None, setter
+
+
+def moot_vetoes(
+    rs: model.RuleSet,
+    index: Mapping[str, int],
+    applied: list[model.Veto],
+    undetermined: list[model.Veto],
+    score_tier: str | None,
+    tier: str | None,
+) -> bool:
+    """Whether every outcome of the ``undetermined`` vetoes (each applying or not) leaves
+    ``tier``, the tier with none of them applied (up to MOOT_LIMIT of them; more: False)."""
+    k = len(undetermined)
+    if k > MOOT_LIMIT:
+        return False
+    ids = {v.id for v in applied}
+    for bits in range(1, 1 << k):
+        ids_s = ids | {undetermined[j].id for j in range(k) if bits >> j & 1}
+        alt = [v for v in rs.vetoes if v.id in ids_s]  # rule-file order, as the engine
+        if resolve(rs, index, alt, score_tier)[0] != tier:
+            return False
+    return True
 
 
 _MISSING_NOTE = {

@@ -15,7 +15,7 @@ from tierlib import model
 from tierlib._explain_static import Static
 from tierlib._explanation import IndicatorLine, Line, Step
 from tierlib._phrases import PHRASES, Text, fill, join, label, range_text, t
-from tierlib.decision import Decision, TraceEvent, fmt
+from tierlib.decision import Decision, TraceEvent, approx, fmt
 
 _SCORING = frozenset(("score", "round", "tier"))
 _HEADS = ("indicator", "missing")  # the kinds of an indicator's own event
@@ -365,9 +365,9 @@ def _score_event(s: Static, ev: TraceEvent, rescaled: tuple[str, ...]) -> tuple[
 
 
 def _minus(a: str, b: str) -> str:
-    """``a - b`` of two trace texts: exact when both are, else to 6 decimals (≈)."""
+    """``a - b`` of two trace texts: exact when both are, else to 6 decimals (≈…)."""
     if "≈" in a + b:
-        return "≈" + f"{float(a.lstrip('≈')) - float(b.lstrip('≈')):.6f}"
+        return approx(Fraction(a.strip("≈…")) - Fraction(b.strip("≈…")))
     return fmt(Fraction(a) - Fraction(b))
 
 

@@ -13,7 +13,7 @@ import attrs
 from tierlib._phrases import PHRASES, Lang, Text, t
 from tierlib.decision import Provenance
 
-State: TypeAlias = Literal["decisive", "outweighed", "undetermined", "applies"]
+State: TypeAlias = Literal["decisive", "outweighed", "idle", "undetermined", "applies"]
 
 
 @attrs.frozen

@@ -55,6 +55,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "at_least": ("{n}{u}以上", "at least {n}{u}"), "above": ("超过 {n}{u}", "above {n}{u}"),
     "below": ("低于 {n}{u}", "below {n}{u}"), "at_most": ("不超过 {n}{u}", "at most {n}{u}"),
     "undecided": ("缺少{f}，无法判定", "cannot be decided without {f}"),
+    "moot": ("缺少{f}，无法判定，但无论是否触发都不改变结果（{t}）",
+             "cannot be decided without {f}, but could not change the result either way ({t})"),
     "applies": ("已触发，但结果待定", "applies, but the result is pending"),
     "beaten": ("已触发，但由「{by}」决定", "applies, but outweighed by “{by}”"),
     "idle": ("已触发，但未改变结果（{t}）", "applies, but does not change the result ({t})"),

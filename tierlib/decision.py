@@ -63,7 +63,9 @@ def _fmt_terms(num: int, den: int) -> str:
 
 
 def fmt_fraction(x: Fraction, exact: bool = False) -> str:
-    """``x`` as an exact decimal when it terminates, else ``n/d`` (``exact``) or ``≈`` 6 decimals."""
+    """``x`` as an exact decimal when it terminates, else ``n/d`` (``exact``) or its first 6
+    decimals between ``≈`` and ``…`` (cut, not rounded: ``≈89.949999…`` is below 89.95, which
+    a rounded ``≈89.950000`` would hide right at a boundary)."""
     if x.denominator == 1:
         return str(x.numerator)
     digits = decimal_places(x.denominator)
@@ -72,7 +74,14 @@ def fmt_fraction(x: Fraction, exact: bool = False) -> str:
         sign = "-" if x < 0 else ""
         text = str(scaled).rjust(digits + 1, "0")
         return f"{sign}{text[:-digits]}.{text[-digits:]}".rstrip("0").rstrip(".")
-    return f"{x.numerator}/{x.denominator}" if exact else "≈" + f"{float(x):.6f}"
+    return f"{x.numerator}/{x.denominator}" if exact else approx(x)
+
+
+def approx(x: Fraction) -> str:
+    """``x``'s first 6 decimals, cut toward zero (every digit shown is exact), as ``≈0.333333…``."""
+    cut = abs(x.numerator) * 10**6 // x.denominator
+    text = str(cut).rjust(7, "0")
+    return f"≈{'-' if x < 0 else ''}{text[:-6]}.{text[-6:]}…"
 
 
 @attrs.frozen

@@ -36,7 +36,7 @@ from tierlib.decision import Decision, TraceEvent, fmt
 
 LINES_MEMO_SIZE = 8192
 _FORCE = ("force", "unrated")
-_ORDER = {"decisive": 0, "undetermined": 1, "applies": 2, "outweighed": 3}
+_ORDER = {"decisive": 0, "undetermined": 1, "applies": 2, "outweighed": 3, "idle": 4}
 
 
 def explain(decision: Decision, ruleset: model.RuleSet) -> Explanation:
@@ -111,7 +111,8 @@ def _reasons(c: _Ctx) -> list[Reason]:
         effect, tier = effects.get(ev.id) or s.effect_tier(ev)
         how: tuple[str, str | None] = ("decisive", None)
         if ev.result == "undetermined":
-            how = ("undetermined", None)
+            # waited for, or decided without: no outcome of it could change the tier
+            how = ("undetermined", None) if d.status == "pending" else ("moot", d.tier)
         elif d.status == "pending":
             how = ("applies", None)
         elif winner is not None and ev is not winner:
@@ -135,7 +136,7 @@ def _reason(
     s = c.s
     facts = tuple([s.facts[x] for x in ev.inputs])
     # the summary: a function of the effect, the tier and how (and of the gaps if undetermined)
-    key = (effect, tier, *how, ev.inputs if how[0] == "undetermined" else None)
+    key = (effect, tier, *how, ev.inputs if how[0] in ("undetermined", "moot") else None)
     got = s.summaries.get(key)
     if got is None:
         got = s.keep(s.summaries, key, _summary(c, facts, effect, tier, how))
@@ -148,16 +149,17 @@ def _summary(
     c: _Ctx, facts: tuple[Fact, ...], effect: str, tier: str | None, how: tuple[str, str | None]
 ) -> tuple[State, Text]:
     s, (kind, arg) = c.s, how
-    if kind == "undetermined":
-        return "undetermined", _t(
-            "undecided", f=_join([x.label for x in facts if x.value == "missing"])
-        )
+    if kind in ("undetermined", "moot"):
+        gaps = _join([x.label for x in facts if x.value == "missing"])
+        if kind == "moot":
+            return "undetermined", _t("moot", f=gaps, t=s.tier(arg))
+        return "undetermined", _t("undecided", f=gaps)
     if kind == "applies":
         return "applies", _t("applies")
     if kind == "beaten":
         return "outweighed", _t("beaten", by=s.veto_label(arg or ""))
     if kind == "idle":
-        return "outweighed", _t("idle", t=s.tier(arg))
+        return "idle", _t("idle", t=s.tier(arg))
     if f"eff.{effect}" in _PHRASES:
         return "decisive", _t("eff." + effect, t=s.tier(tier))
     return "decisive", Text("", "")

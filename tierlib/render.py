@@ -44,6 +44,7 @@ _TITLES = {
 _STATES = {
     "decisive": Text("决定", "decisive"),
     "outweighed": Text("被压过", "outweighed"),
+    "idle": Text("未起作用", "no effect"),
     "undetermined": Text("无法判定", "undetermined"),
     "applies": Text("已触发", "applies"),
     "raised": Text("已亮灯", "raised"),
@@ -122,7 +123,10 @@ def _sections(e: Explanation, lang: Lang) -> list[_Section]:
             if s.facts:
                 rows.append(_Row((_facts(s.facts, t),), note=True))
     out.append(_Section(_TITLES["indicators"].get(t), tuple(rows)))
-    rows = [_Row((d.label.get(t), f"{d.value}/{d.max}", d.at)) for d in e.dimensions]
+    rows = []
+    for d in e.dimensions:  # a subtotal waiting for a member's data reads 待定 / pending
+        value = _POINTS["pending"].get(t) if d.value == "pending" else d.value
+        rows.append(_Row((d.label.get(t), f"{value}/{d.max}", d.at)))
     out.append(_Section(_TITLES["dimensions"].get(t), tuple(rows)))
     rows = [_Row((s.label.get(t), s.at)) for s in e.score]
     if rows:
