@@ -388,3 +388,40 @@ def test_an_integer_too_long_to_write_in_a_table_is_a_located_row_error(
     parts = list(evaluate_stream(engine, rows))
     assert [(i, codes(p)) for part in parts for i, p in part.errors] == [(1, [CODES[field]])]
     assert [r["status"] for part in parts for r in part.to_records()][1] == "error"
+
+
+class Indexed:
+    """A stand-in for a pandas Series (pandas is not a dependency): values with an index."""
+
+    def __init__(self, values: list[Any], index: list[int]) -> None:
+        self.values, self.index = values, Labels(index)
+
+    def to_numpy(self) -> Any:
+        return np.array(self.values, dtype=object)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+class Labels(list[int]):
+    def equals(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, list) else False
+
+
+def test_series_with_different_indexes_are_refused_not_mixed(engine: Engine) -> None:
+    cols: dict[str, Any] = table(3)
+    cols["id"] = Indexed(["a", "b", "c"], [0, 1, 2])
+    cols["income_per_capita"] = Indexed(["9000", "100", "5000"], [3, 7, 9])
+    with pytest.raises(
+        DataError, match="column 'income_per_capita' has another index than column 'id'"
+    ):
+        evaluate_table(engine, cols)
+    with pytest.raises(DataError, match="'income_per_capita'"):
+        list(evaluate_stream(engine, [cols]))
+    cols["income_per_capita"] = Indexed(["9000", "100", "5000"], [0, 1, 2])
+    assert list(evaluate_table(engine, cols).ids) == ["a", "b", "c"]
+    (streamed,) = evaluate_stream(engine, [cols])
+    assert list(streamed.ids) == ["a", "b", "c"]

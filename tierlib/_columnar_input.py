@@ -112,7 +112,12 @@ def normalize_name(name: Any) -> str:
 
 
 def table_columns(data: Any) -> dict[str, Column] | None:
-    """Columns of a mapping / DataFrame-like / Arrow-like table, or None for other data."""
+    """Columns of a mapping / DataFrame-like / Arrow-like table, or None for other data.
+
+    Row ``i`` is the ``i``-th value of every column: positions, not index labels (the columns
+    of a DataFrame share its index, whatever it is). A mapping whose pandas Series do not all
+    have the same index (labels in the same order) is a DataError naming them: pairing their
+    values by position would mix rows, and aligning them by label would make rows up."""
     raw: Mapping[Any, Any]
     if isinstance(data, Mapping):
         raw = data
@@ -123,10 +128,13 @@ def table_columns(data: Any) -> dict[str, Column] | None:
     else:
         return None
     out: dict[str, Column] = {}
+    indexes: dict[str, Any] = {}  # the pandas index of each Series in a mapping
     for key, values in raw.items():
         name = normalize_name(key)
         if name in out:
             raise DataError(f"column {name!r} appears twice")
+        if raw is data and is_series(values):
+            indexes[name] = values.index
         if isinstance(values, np.ndarray) and values.ndim != 1:
             raise DataError(
                 f"column {name!r} is a {values.ndim}-dimensional array; a column holds one "
@@ -138,7 +146,35 @@ def table_columns(data: Any) -> dict[str, Column] | None:
     lengths = {len(c) for c in out.values()}
     if len(lengths) > 1:
         raise DataError(f"columns differ in length: {sorted(lengths)}")
+    _same_index(indexes)
     return out
+
+
+def is_series(values: Any) -> bool:
+    """Whether a column is a pandas Series (or another array with an index of labels)."""
+    return (
+        not isinstance(values, np.ndarray)
+        and hasattr(values, "to_numpy")
+        and hasattr(values, "index")
+        and hasattr(values.index, "equals")
+    )
+
+
+def _same_index(indexes: Mapping[str, Any]) -> None:
+    """Refuse Series whose indexes differ from the first one's (DataError naming them)."""
+    if len(indexes) < 2:
+        return
+    (first, index), *rest = indexes.items()
+    odd = [name for name, other in rest if not index.equals(other)]
+    if odd:
+        names = ", ".join(map(repr, odd))
+        what = f"column {names} has" if len(odd) == 1 else f"columns {names} have"
+        raise DataError(
+            f"{what} another index than column {first!r}: rows are taken by "
+            "position, so Series with different indexes would mix rows; align them first "
+            "(pandas.DataFrame(columns) aligns by label) or give them one index "
+            "(.reset_index(drop=True))"
+        )
 
 
 def _column(name: str, values: Any) -> Column:

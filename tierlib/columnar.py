@@ -62,6 +62,7 @@ from tierlib._columnar_eval import Plan
 from tierlib._columnar_input import (
     Chunk,
     identities,
+    is_series,
     org_chunk,
     rows_chunk,
     table_chunks,
@@ -297,6 +298,11 @@ def evaluate_table(
     and ``to_organization`` read them, located by file and line; use :func:`evaluate_stream`
     for a file too large to hold).
 
+    Rows are positions: row ``i`` is the ``i``-th value of every column, whatever a
+    DataFrame's index (``frame.index[result.rows]`` gives the labels of the decided rows). A
+    mapping of pandas Series whose indexes differ is a DataError naming the columns; align them
+    first (``pandas.DataFrame(columns)``) or give them one index.
+
     ``where`` names the data for problem locations: row ``i`` is ``Location(where, i + 1)``,
     or ``where[i]`` when a sequence of locations is given. Organizations are located as the
     engine locates them by default (``org <id>``) and keep their values as given (a NaN fact
@@ -506,12 +512,12 @@ def _pipelined(jobs: Iterator[Job], workers: int) -> Iterator[TableResult]:
 
 def _is_table(item: Any) -> bool:
     """Whether a stream item is a whole table: a DataFrame, an Arrow table, or a mapping whose
-    every value is a sequence (a row mapping has scalar cells; one whose cells are all lists
-    reads as a table)."""
+    every value is a sequence or a pandas Series (a row mapping has scalar cells; one whose
+    cells are all lists reads as a table)."""
     if hasattr(item, "to_pydict") or (hasattr(item, "columns") and hasattr(item, "to_dict")):
         return True
     return (
         isinstance(item, Mapping)
         and bool(item)
-        and all(isinstance(v, np.ndarray | list | tuple) for v in item.values())
+        and all(isinstance(v, np.ndarray | list | tuple) or is_series(v) for v in item.values())
     )
