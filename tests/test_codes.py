@@ -10,9 +10,9 @@ SOURCES = ROOT / "tierlib"
 DOC = ROOT / "docs" / "codes.md"
 
 # a code as a string literal in the sources: "E123", "F104", "D105"
-SOURCE_CODE = re.compile(r"[\"']([EFDW]\d{3})[\"']")
+SOURCE_CODE = re.compile(r"[\"']([EFDWV]\d{3})[\"']")
 # a code in the first cell of a table row of the docs: | `E123` | … |
-DOC_ROW = re.compile(r"^\|\s*`?([EFDW]\d{3})`?\s*\|", re.MULTILINE)
+DOC_ROW = re.compile(r"^\|\s*`?([EFDWV]\d{3})`?\s*\|", re.MULTILINE)
 
 
 def source_codes() -> set[str]:

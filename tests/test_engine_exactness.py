@@ -105,7 +105,7 @@ def test_rounding_in_integers_agrees_with_fraction_rounding(x, digits, mode):
 
 
 @given(
-    st.fractions(min_value=-10**6, max_value=10**6).filter(
+    st.fractions(min_value=-(10**6), max_value=10**6).filter(
         lambda x: tierlib.decision.decimal_places(x.denominator) is None
     )
 )
@@ -114,7 +114,8 @@ def test_an_approximate_text_shows_only_digits_the_value_has(x: Fraction) -> Non
     score just under 89.95 reads ≈89.949999…, not ≈89.950000, which would look like a value
     that rounds up to 90.0."""
     text = tierlib.decision.fmt(x)
-    assert text.startswith("≈") and text.endswith("…")
+    assert text.startswith("≈")
+    assert text.endswith("…")
     shown = Fraction(text.strip("≈…"))
     assert abs(shown) <= abs(x) < abs(shown) + Fraction(1, 10**6)
     assert (shown < 0) == (x < 0) or shown == 0

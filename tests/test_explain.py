@@ -162,8 +162,43 @@ class TestExplain:
         _, e = run(default, village(**VETOED, election_bribery=True))
         expected = [("election_bribery", "decisive"), ("team_incomplete", "outweighed")]
         assert expected == [(r.id, r.state) for r in e.reasons]
-        summary = "applies, but outweighed by “Vote buying at the election”"
+        summary = "applies, but outweighed by “Vote buying at the election” (precedence 30 over 20)"
         assert summary == e.reasons[1].summary.en
+        assert e.reasons[1].summary.zh == "已触发，但由「换届拉票贿选」决定（优先级 30 高于 20）"
+
+    def test_a_tie_between_force_vetoes_says_the_first_in_the_rule_file_won(self, default):
+        """Same precedence, same outcome: the first in the file decides, and the other's
+        summary says so rather than leave the choice unexplained."""
+        _, e = run(default, village(**VETOED, secretary_vacant_months=Fraction(6)))
+        expected = [("team_incomplete", "decisive"), ("secretary_vacant", "outweighed")]
+        assert expected == [(r.id, r.state) for r in e.reasons]
+        assert e.reasons[1].summary.en.endswith(
+            "(both precedence 20, same outcome: the first in the rule file wins)"
+        )
+
+    def test_a_tie_between_force_vetoes_goes_to_the_harsher_outcome_and_says_so(self):
+        text = RULES.read_text(encoding="utf-8").replace(
+            "    when: secretary_vacant_months > 3          # [domain] e.g. vacant more than 3 months\n"
+            "    effect: force\n    tier: class4\n",
+            "    when: secretary_vacant_months > 3\n    effect: unrated\n",
+        )
+        ruleset = loads(text, str(RULES))
+        with Engine(ruleset) as eng:
+            d = eng.evaluate(village(**VETOED, secretary_vacant_months=Fraction(6)))
+        e = explain(d, ruleset)
+        assert (d.status, [(r.id, r.state) for r in e.reasons]) == (
+            "unrated",
+            [("secretary_vacant", "decisive"), ("team_incomplete", "outweighed")],
+        )
+        assert e.reasons[1].summary.zh.endswith("（优先级同为 20，结果更重者优先）")
+
+    def test_a_cap_outweighed_by_a_force_veto_gives_no_precedence(self, default):
+        _, e = run(default, village(**VETOED, satisfaction=Fraction("0.7")))
+        (cap,) = [r for r in e.reasons if r.id == "satisfaction_cap"]
+        assert (
+            cap.summary.en
+            == "applies, but outweighed by “Leadership team incomplete (weak and lax)”"
+        )
 
     def test_cap_names_the_cap_and_the_score_tier(self, default):
         """A cap that lowered the tier is the headline, with the tier the score gave."""

@@ -51,9 +51,11 @@ def test_a_missing_input_of_a_cap_above_the_tier_does_not_hold_the_result(overla
     d = eng.evaluate(village(**LOW))
     assert (d.status, d.score_tier, d.tier) == ("rated", "class3", "class3")
     (veto,) = [v for v in d.vetoes if v.id == "no_recruits"]
-    assert not veto.determined and not veto.decisive
+    assert not veto.determined
+    assert not veto.decisive
     (ev,) = [e for e in d.trace if e.kind == "veto" and e.id == "no_recruits"]
-    assert ev.result == "undetermined" and "could change the tier" in ev.note
+    assert ev.result == "undetermined"
+    assert "could change the tier" in ev.note
     e = explain(d, ruleset)
     (reason,) = e.reasons
     assert reason.state == "undetermined"
@@ -61,8 +63,10 @@ def test_a_missing_input_of_a_cap_above_the_tier_does_not_hold_the_result(overla
         reason.summary.zh == "缺少连续无发展对象年数，无法判定，但无论是否触发都不改变结果（三类）"
     )
     assert "could not change the result either way (Class 3)" in reason.summary.en
-    assert e.headline.en.startswith("Score 65.2") and e.headline.en.endswith(": Class 3.")
-    assert "undetermined" in to_text(e, "en") and '"state": "undetermined"' in to_json(e)
+    assert e.headline.en.startswith("Score 65.2")
+    assert e.headline.en.endswith(": Class 3.")
+    assert "undetermined" in to_text(e, "en")
+    assert '"state": "undetermined"' in to_json(e)
 
 
 def test_a_missing_input_of_a_cap_that_could_lower_the_tier_holds_the_result(overlay):
@@ -86,7 +90,7 @@ def test_a_fired_force_veto_decides_though_a_weaker_veto_is_undetermined(default
 def test_an_undetermined_unrated_veto_holds_a_forced_tier(default):
     """Not rated is another outcome than the lowest tier: an undetermined veto that would
     leave the organization unrated keeps the result pending."""
-    ruleset, _ = default
+    _ruleset, _ = default
     text = (RULES / "default.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "    when: not has_venue\n    effect: force\n    tier: class4\n    precedence: 10",
@@ -111,7 +115,7 @@ def test_an_undetermined_requirement_below_the_tier_does_not_hold_the_result(def
 def test_more_undetermined_vetoes_than_the_limit_hold_the_result(default):
     """Past MOOT_LIMIT undetermined vetoes on one organization, outcomes are not tried: the
     result waits, as every veto with a missing input once made it."""
-    ruleset, _ = default
+    _ruleset, _ = default
     text = (RULES / "default.yaml").read_text(encoding="utf-8")
     extra = "".join(
         f"  - id: extra_{k}\n    reason: {{zh: 附加{k}, en: Extra {k}}}\n"
@@ -153,7 +157,8 @@ def test_a_subtotal_waiting_for_a_member_reads_pending_not_a_partial_sum(default
     assert d.status == "pending"
     dim = next(i.dimension for i in ruleset.indicators if i.id == "satisfaction")
     (ev,) = [e for e in d.trace if e.kind == "dimension" and e.id == dim]
-    assert ev.result == "pending" and ("satisfaction", "pending") in ev.inputs
+    assert ev.result == "pending"
+    assert ("satisfaction", "pending") in ev.inputs
     others = [e.result for e in d.trace if e.kind == "dimension" and e.id != dim]
     assert "pending" not in others
     e = explain(d, ruleset)
@@ -163,7 +168,7 @@ def test_a_subtotal_waiting_for_a_member_reads_pending_not_a_partial_sum(default
 
 
 def test_a_rescaled_member_still_reads_excluded_and_the_subtotal_is_its_sum(default):
-    ruleset, _ = default
+    _ruleset, _ = default
     text = (RULES / "default.yaml").read_text(encoding="utf-8")
     changed = loads(text.replace("missing: pending", "missing: rescale"), str(RULES / "x.yaml"))
     with Engine(changed) as eng:

@@ -109,14 +109,14 @@ def _reasons(c: _Ctx) -> list[Reason]:
     memo, effects, out = s.reasons, s.effects, []
     for ev in evs:
         effect, tier = effects.get(ev.id) or s.effect_tier(ev)
-        how: tuple[str, str | None] = ("decisive", None)
+        how: tuple[str, str | None] | tuple[str, str, str] = ("decisive", None)
         if ev.result == "undetermined":
             # waited for, or decided without: no outcome of it could change the tier
             how = ("undetermined", None) if d.status == "pending" else ("moot", d.tier)
         elif d.status == "pending":
             how = ("applies", None)
         elif winner is not None and ev is not winner:
-            how = ("beaten", winner.id)
+            how = ("beaten", winner.id, ev.id)
         elif winner is None:
             imposed = tier if effect == "cap" else s.below(tier)
             if d.tier == d.score_tier or imposed != d.tier:  # did not set the tier
@@ -131,7 +131,11 @@ def _reasons(c: _Ctx) -> list[Reason]:
 
 
 def _reason(
-    c: _Ctx, ev: TraceEvent, effect: str, tier: str | None, how: tuple[str, str | None]
+    c: _Ctx,
+    ev: TraceEvent,
+    effect: str,
+    tier: str | None,
+    how: tuple[str, str | None] | tuple[str, str, str],
 ) -> Reason:
     s = c.s
     facts = tuple([s.facts[x] for x in ev.inputs])
@@ -146,9 +150,13 @@ def _reason(
 
 
 def _summary(
-    c: _Ctx, facts: tuple[Fact, ...], effect: str, tier: str | None, how: tuple[str, str | None]
+    c: _Ctx,
+    facts: tuple[Fact, ...],
+    effect: str,
+    tier: str | None,
+    how: tuple[str, str | None] | tuple[str, str, str],
 ) -> tuple[State, Text]:
-    s, (kind, arg) = c.s, how
+    s, kind, arg = c.s, how[0], how[1]
     if kind in ("undetermined", "moot"):
         gaps = _join([x.label for x in facts if x.value == "missing"])
         if kind == "moot":
@@ -157,12 +165,26 @@ def _summary(
     if kind == "applies":
         return "applies", _t("applies")
     if kind == "beaten":
-        return "outweighed", _t("beaten", by=s.veto_label(arg or ""))
+        return "outweighed", _t("beaten", by=s.veto_label(arg or ""), why=_why(s, arg, how[-1]))
     if kind == "idle":
         return "idle", _t("idle", t=s.tier(arg))
     if f"eff.{effect}" in _PHRASES:
         return "decisive", _t("eff." + effect, t=s.tier(tier))
     return "decisive", Text("", "")
+
+
+def _why(s: _Static, winner: str | None, loser: str | None) -> Text:
+    """Why one applying force/unrated veto decided over another: its precedence, the harsher
+    outcome at equal precedence, or its place in the rule file (empty for a cap or a
+    requirement, which a decisive veto always overrides)."""
+    w, v = s.vetoes.get(winner or ""), s.vetoes.get(loser or "")
+    if w is None or v is None or v.effect not in _FORCE:
+        return Text("", "")
+    if w.precedence != v.precedence:
+        return _t("why.prec", p=str(w.precedence), q=str(v.precedence))
+    lowest = s.rs.tiers[-1].id
+    harsh = [(x.effect == "unrated", s.index.get(x.tier or lowest, 0)) for x in (w, v)]
+    return _t("why.harsher" if harsh[0] > harsh[1] else "why.first", p=str(w.precedence))
 
 
 def _headline(c: _Ctx, reasons: list[Reason], s: str) -> Text:
