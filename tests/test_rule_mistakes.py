@@ -175,3 +175,50 @@ def test_a_close_id_is_still_suggested_before_a_close_label():
     assert did_you_mean_id("clas3", labels) == "did you mean 'class3'?"
     assert did_you_mean_id("三类", labels) == "did you mean class3 (三类)?"
     assert did_you_mean_id("五类", labels) is None
+
+
+# ---------------------------------------------------------------- `{when: !x}` in a flow mapping
+
+NEGATION = "85_negation_in_flow_mapping"
+
+
+def test_a_negation_in_a_flow_mapping_suggests_not(monkeypatch):
+    problems = check(NEGATION, monkeypatch)
+    assert [p.code for p in problems.values()] == ["E102", "E102"]
+    assert "write `not ok`" in (problems[(22, 31)].suggestion or "")
+    assert "write `not (ok and rate > 50%)`" in (problems[(23, 31)].suggestion or "")
+    assert not any("remove the tag" in (p.suggestion or "") for p in problems.values())
+
+
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+@pytest.mark.parametrize(
+    ("flow", "meant"),
+    [
+        ("{when: !ok}", "ok"),
+        ("{when: !ok, effect: unrated}", "ok"),
+        ("{when: !有场所}", "有场所"),
+        ("{when: !(a or b), effect: unrated}", "(a or b)"),
+    ],
+)
+def test_a_flow_negation_gets_the_hint_with_either_yaml_parser(
+    flow: str, meant: str, loader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The C and the pure-Python parser fail differently on `{when: !ok, …}` (the tag
+    swallows the comma, or a URI is expected): each says to write `not ok`, at the '!'."""
+    import yaml
+
+    from tierlib import _yaml
+
+    if not hasattr(yaml, loader):
+        pytest.skip(f"PyYAML without {loader}")
+    monkeypatch.setattr(_yaml, "_LOADER", getattr(yaml, loader))
+    (problem,) = _check_text(flow)
+    assert problem.code in {"E101", "E102"}
+    assert (problem.location.line, problem.location.col) == (2, 12)
+    assert f"write `not {meant}`" in (problem.suggestion or "")
+
+
+def _check_text(flow: str) -> list[Problem]:
+    from tierlib import _yaml
+
+    return _yaml.read(f"vetoes:\n  - {flow}\n", "flow.yaml")[1]

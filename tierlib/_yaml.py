@@ -122,6 +122,14 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
         loc = _loc(file, exc.context_mark)
         word = re.match(r"!(\w*)", text[exc.context_mark.index :])
         hint = _negation_hint(word.group(1) if word else "…")
+    if hint is None:  # `{when: !ok, effect: …}`: the tag swallowed what follows, or a comma
+        marks = [m for m in (exc.problem_mark, exc.context_mark) if m is not None]
+        for line_no in sorted({m.line for m in marks}):
+            bang = _BANG.search(lines[line_no]) if line_no < len(lines) else None
+            if bang is not None:
+                hint = _negation_hint(bang.group(1) or "…")
+                loc = Location(file, line_no + 1, bang.start() + 1)
+                break
     if hint is None:  # `-id: x` shows as an error on the line after it
         before = [i for i in range(loc.line - 2, -1, -1) if lines[i].strip()][:1]
         for i in before:
@@ -134,6 +142,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
 
 _DASH_NO_SPACE = re.compile(r"^[ \t]*-(?![-\s\d.])\S")
 _NO_SPACE_AFTER_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[^\s:#'\"{\[,]+:(?![ \t]|$)")
+# a value starting with '!' (not '!!' or '!='): a negation YAML reads as a tag
+_BANG = re.compile(r"(?<![^\s:{\[,])!(?![!=\s])([^\s,{}\[\]#]*)")
 _ODD_SPACES = {"\u00a0": "a no-break space U+00A0", "\u3000": "a full-width space U+3000"}
 
 
@@ -228,8 +238,11 @@ def _convert(node: yaml.Node, file: str, problems: list[Problem], budget: list[i
     loc = _loc(file, node.start_mark)
     if node.tag not in _ALLOWED_TAGS:
         hint = "remove the tag"
-        if re.fullmatch(r"!\w+", node.tag):  # `when: !has_venue`: a negation, not a tag
-            hint = _negation_hint(node.tag[1:])
+        if node.tag.startswith("!") and not node.tag.startswith("!!"):  # `when: !has_venue`
+            # a negation, not a tag: the condition is the tag's name and the text after it
+            rest = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            meant = f"{node.tag[1:]} {rest}".strip()
+            hint = _negation_hint(meant if len(meant) <= 60 else meant[:59] + "…")
         problems.append(
             Problem("E102", f"tag {node.tag!r} is not allowed in rule files", loc, hint)
         )
