@@ -73,7 +73,7 @@ from tierlib._columnar_num import Mask
 from tierlib._columnar_sink import Exact, Sink
 from tierlib.decision import Decision
 from tierlib.engine import Engine
-from tierlib.errors import DataError, EngineError, Location, Problem
+from tierlib.errors import DataError, EngineError, FactError, Location, Problem
 from tierlib.explain import Explanation
 from tierlib.model import Organization
 from tierlib.tables import Row, iter_rows
@@ -148,6 +148,7 @@ class TableResult:
         self.missing: dict[str, Mask] = masks["missing"]
         self.zero_divisor: dict[str, Mask] = _zero_divisor(sink, keep)
         self.errors: list[tuple[int, list[Problem]]] = sink.errors
+        self._failed: dict[int, list[Problem]] | None = None
 
     @property
     def ids(self) -> NDArray[Any]:
@@ -191,6 +192,11 @@ class TableResult:
         Raises FactError for a row listed in ``errors``.
         """
         chunk, j = self._locate(i)
+        if self._failed is None:
+            self._failed = dict(self.errors)
+        problems = self._failed.get(i)
+        if problems is not None:  # also a repeat that evaluates (D105)
+            raise FactError(problems)
         return self.engine.evaluate(chunk.organization(j), chunk.where(j))
 
     def explain(self, i: int) -> Explanation:
@@ -276,6 +282,39 @@ def _zero_divisor(sink: Sink, keep: Mask | None) -> dict[str, Mask]:
     return out
 
 
+class FirstRows:
+    """Where the first decided row of each organization and year is, across the chunks of a
+    table or a stream; a later decided row for them becomes a D105 error naming it."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+
+    def check(self, sink: Sink) -> None:
+        """Make each decided row of ``sink`` whose organization and year an earlier decided
+        row had a D105 error, located at the row, naming the first (rows of organizations are
+        named by their index: ``row 3``)."""
+        added: list[tuple[int, list[Problem]]] = []
+        for chunk in sink.chunks:
+            lo = chunk.start - sink.offset
+            failed: list[bool] = sink.failed[lo : lo + chunk.n].tolist()
+            for j, (org_id, *_, year) in enumerate(identities(chunk)):
+                if failed[j]:
+                    continue
+                key = f"{year}\x1f{org_id}"  # a year never holds \x1f
+                first = self._first.get(key)
+                where = chunk.where(j)
+                if first is None:
+                    self._first[key] = f"row {chunk.start + j}" if where is None else str(where)
+                    continue
+                when = "no year" if year is None else str(year)
+                message = f"{org_id}: a second row for {when} (the first is {first}); not counted"
+                at = where or Location(f"org {org_id}")
+                added.append((chunk.start + j, [Problem("D105", message, at)]))
+                sink.failed[lo + j] = True
+        if added:
+            sink.errors = sorted([*sink.errors, *added], key=lambda e: e[0])
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -292,6 +331,7 @@ def evaluate_table(
     chunk_size: int | None = None,
     where: str | Sequence[Location] = "<table>",
     workers: int | None = None,
+    once_a_year: bool = False,
 ) -> TableResult:
     """Decide every row of ``data``: columns, a DataFrame, an Arrow table, organizations, or
     the path of a CSV, XLSX or JSON data file (its rows read as :func:`tierlib.tables.read_rows`
@@ -312,7 +352,29 @@ def evaluate_table(
     per CPU this process may use, at most 4). By default chunks hold at most 131,072 rows,
     fewer so that every thread gets one when there are enough rows. The result depends on
     neither.
+
+    With ``once_a_year``, a decided row for an organization and year that an earlier decided
+    row already had is a D105 error naming that row (as the CLI reports it), so that every
+    organization is counted once a year. It is off by default: by definition row ``i``'s
+    result is ``engine.evaluate`` of its organization alone (the differential tests and the
+    CLI, which checks repeats across its batches itself, rely on that), and finding repeats
+    costs a pass over the ids and years. Turn it on when the rows should be one county's
+    organizations of a year or a few, e.g. before quotas or rankings.
     """
+    sink = _table_sink(engine, data, chunk_size, where, workers)
+    if once_a_year:
+        FirstRows().check(sink)
+    return TableResult(engine, sink)
+
+
+def _table_sink(
+    engine: Engine,
+    data: Any,
+    chunk_size: int | None,
+    where: str | Sequence[Location],
+    workers: int | None,
+) -> Sink:
+    """The decided rows of ``data`` (see :func:`evaluate_table`)."""
     plan = _plan(engine)
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be positive")
@@ -330,7 +392,7 @@ def evaluate_table(
         size = chunk_size or _chunk_rows(n, threads)
         sink = Sink(engine, plan, 0, n)
         sink.put_all(table_chunks(columns, size, locate), True, threads)
-        return TableResult(engine, sink)
+        return sink
     orgs = list(data)
     odd = next((o for o in orgs if not isinstance(o, Organization)), None)
     if odd is not None:
@@ -345,12 +407,12 @@ def evaluate_table(
         org_chunk(lo, orgs[lo : lo + size], _nowhere, names) for lo in range(0, len(orgs), size)
     )
     sink.put_all(parts, False, threads)
-    return TableResult(engine, sink)
+    return sink
 
 
 def _file_table(
     engine: Engine, plan: Plan, rows: list[Row], chunk_size: int | None, threads: int
-) -> TableResult:
+) -> Sink:
     """A data file's rows, read as the per-row path reads them, located by file and line."""
     sink = Sink(engine, plan, 0, len(rows))
     size = chunk_size or _chunk_rows(len(rows), threads)
@@ -363,7 +425,7 @@ def _file_table(
         for lo in range(0, len(rows), size)
     )
     sink.put_all(parts, False, threads)
-    return TableResult(engine, sink)
+    return sink
 
 
 CHUNK_ROWS = 131072  # fewer Python-level numpy calls per row; temporaries of 1 MB a column
@@ -389,10 +451,10 @@ def _nowhere(i: int) -> Location | None:
     return None
 
 
-def _single(engine: Engine, plan: Plan, chunk: Chunk, nan_missing: bool) -> TableResult:
+def _single(engine: Engine, plan: Plan, chunk: Chunk, nan_missing: bool) -> Sink:
     sink = Sink(engine, plan, chunk.start, chunk.n)
     sink.put(chunk, nan_missing)
-    return TableResult(engine, sink)
+    return sink
 
 
 def evaluate_stream(
@@ -402,6 +464,7 @@ def evaluate_stream(
     *,
     where: str = "<stream>",
     workers: int | None = None,
+    once_a_year: bool = False,
 ) -> Iterator[TableResult]:
     """Decide ``rows`` chunk by chunk, yielding one :class:`TableResult` per chunk.
 
@@ -423,6 +486,10 @@ def evaluate_stream(
     With ``workers`` above 1 (default: one per CPU, at most 4) chunks are decided in threads
     while the input is still being read: at most ``workers`` chunks are ahead of the one
     yielded, so memory stays flat. Results come in input order and do not depend on it.
+
+    With ``once_a_year``, a decided row for an organization and year that an earlier decided
+    row of the stream already had, in this chunk or an earlier one, is a D105 error naming
+    that row (see :func:`evaluate_table`; one key per organization and year is kept).
     """
     plan = _plan(engine)
     if chunk_size < 1:
@@ -432,10 +499,21 @@ def evaluate_stream(
     threads = _default_workers() if workers is None else workers
     if isinstance(rows, str | os.PathLike):
         rows = iter_rows(rows)
-    return _pipelined(_stream_jobs(engine, plan, rows, chunk_size, where), threads)
+    sinks = _pipelined(_stream_jobs(engine, plan, rows, chunk_size, where), threads)
+    return _results(engine, sinks, FirstRows() if once_a_year else None)
 
 
-Job = Callable[[], TableResult]
+def _results(
+    engine: Engine, sinks: Iterator[Sink], first: FirstRows | None
+) -> Iterator[TableResult]:
+    """Each decided chunk's result, in order, repeats made D105 errors by ``first``."""
+    for sink in sinks:
+        if first is not None:
+            first.check(sink)
+        yield TableResult(engine, sink)
+
+
+Job = Callable[[], Sink]
 
 
 def _stream_jobs(
@@ -491,14 +569,14 @@ def _stream_jobs(
         yield flush()
 
 
-def _pipelined(jobs: Iterator[Job], workers: int) -> Iterator[TableResult]:
+def _pipelined(jobs: Iterator[Job], workers: int) -> Iterator[Sink]:
     """The results of ``jobs`` in order, up to ``workers`` of them running ahead in threads."""
     if workers <= 1:
         for job in jobs:
             yield job()
         return
     pool = ThreadPoolExecutor(workers)
-    ahead: deque[Future[TableResult]] = deque()
+    ahead: deque[Future[Sink]] = deque()
     try:
         for job in jobs:
             ahead.append(pool.submit(job))
