@@ -222,3 +222,56 @@ def _check_text(flow: str) -> list[Problem]:
     from tierlib import _yaml
 
     return _yaml.read(f"vetoes:\n  - {flow}\n", "flow.yaml")[1]
+
+
+# ---------------------------------------------------------------- E143: an overlay's near miss
+
+OVERLAY = "86_overlay_near_miss_id"
+
+
+def test_an_overlay_veto_whose_id_is_a_near_miss_of_a_base_id_is_an_error(monkeypatch):
+    p = check(OVERLAY, monkeypatch)[(4, 9)]
+    assert p.code == "E143"
+    assert "'satisfacton_cap' is not in the base" in p.message
+    assert "the base's veto 'satisfaction_cap'" in p.message
+    assert p.suggestion == (
+        "did you mean 'satisfaction_cap'? To add a veto beside it, write new: true"
+    )
+    assert check(OVERLAY, monkeypatch)[(13, 10)].suggestion.startswith("did you mean 'yellow'?")
+
+
+def test_a_deliberate_addition_with_a_similar_id_is_marked_new(monkeypatch):
+    """no_venues (beside no_venue) marked new: true is accepted; no_recruits is not close to
+    any base id and needs no mark; new: true on an id the base has (which replaces) is E143."""
+    problems = check(OVERLAY, monkeypatch)
+    assert [p.code for p in problems.values()] == ["E143"] * 3
+    assert all(line not in (9, 11) for line, _ in problems)
+    assert "is marked new: true, but the base has a veto 'no_venue'" in (problems[(10, 10)].message)
+
+
+def test_an_overlay_with_the_typo_fixed_or_marked_new_loads_with_both_vetoes(tmp_path):
+    text = (ROOT / INVALID / f"{OVERLAY}.yaml").read_text(encoding="utf-8")
+    text = text.replace("../../../rules/default.yaml", str(ROOT / "rules" / "default.yaml"))
+    replaced = "satisfaction < 40%, effect: cap, tier: class3"  # no_venue replaces the base's
+    for old, meant in [
+        ("id: satisfacton_cap", "id: satisfaction_cap"),
+        (f"{replaced}, new: true}}", f"{replaced}}}"),
+        ("id: yelow", "id: yellow"),
+    ]:
+        assert old in text
+        text = text.replace(old, meant)
+    path = tmp_path / "overlay.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert tierlib.check(path) == []
+    rs = tierlib.load(path)
+    ids = [v.id for v in rs.vetoes]
+    assert ids.count("satisfaction_cap") == 1
+    assert {"no_venue", "no_venues", "no_recruits"} <= set(ids)
+
+
+def test_new_is_no_key_of_a_file_without_extends(tmp_path):
+    text = (ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - id: no_venue\n", "  - id: no_venue\n    new: true\n")
+    path = tmp_path / "plain.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [p.code for p in tierlib.check(path)] == ["E110"]

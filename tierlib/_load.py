@@ -10,6 +10,7 @@ problem in the file.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from fractions import Fraction
@@ -332,7 +333,11 @@ def _merge(
             merged.value_locs = {**base[key].value_locs, **value.value_locs}
             out[key] = merged
         elif key in LISTS and isinstance(value, LList) and isinstance(base.get(key), LList):
-            out[key] = _merge_list(base[key], value)
+            out[key] = _merge_list(base[key], value, key, problems)
+        elif key in LISTS and isinstance(value, LList) and key not in base:
+            none = LList()
+            none.loc, none.item_locs = value.loc, []
+            out[key] = _merge_list(none, value, key, problems)  # new: marks are taken off
         else:
             out[key] = value
     out["__sources__"] = [*child["__sources__"], *base["__sources__"]]
@@ -371,7 +376,15 @@ def _merge(
     return out
 
 
-def _merge_list(base: LList, child: LList) -> LList:
+#: Sections where an overlay's element with a new id is checked against the base's ids (E143):
+#: an added veto or flag changes decisions silently, a typo of an id to replace included.
+NEAR_MISS_SECTIONS = ("vetoes", "flags")
+#: How alike (difflib's ratio) an added id and a base id must be to be taken for a typo:
+#: satisfacton_cap / satisfaction_cap (0.97) are; no_recruits / no_venue (0.53) are not.
+NEAR_MISS = 0.85
+
+
+def _merge_list(base: LList, child: LList, section: str, problems: list[Problem]) -> LList:
     def key_of(element: Any) -> str | None:  # only text ids match (a list is unhashable)
         key = element.get("id") if isinstance(element, LDict) else None
         return str(key) if isinstance(key, str) else None
@@ -380,6 +393,8 @@ def _merge_list(base: LList, child: LList) -> LList:
     items, locs = list(base), list(base.item_locs)
     for item, loc in zip(child, child.item_locs):
         key = key_of(item)
+        if section in NEAR_MISS_SECTIONS and isinstance(item, LDict):
+            item = _added(item, key, [k for k in index if k is not None], section, problems)
         if key is not None and key in index:
             items[index[key]], locs[index[key]] = item, loc
         else:
@@ -388,6 +403,52 @@ def _merge_list(base: LList, child: LList) -> LList:
     out = LList(items)
     out.loc, out.item_locs = child.loc, locs
     return out
+
+
+def _added(
+    item: LDict, key: str | None, base_ids: list[str], section: str, problems: list[Problem]
+) -> LDict:
+    """``item`` of an overlay without its ``new:`` mark; E143 when its id is not in the base
+    but a near miss of a base id (a typo adds a second veto instead of replacing one) and it
+    is not marked ``new: true``, or when it is marked new but replaces a base element."""
+    what = {"vetoes": "veto"}.get(section, section[:-1])
+    marked = item.get("new", False)
+    where = item.value_locs.get("id", item.loc)
+    if "new" in item:
+        if not isinstance(marked, bool):
+            problems.append(Problem("E111", "new: expects true or false", item.value_locs["new"]))
+            marked = True  # it says something; no E143 on top
+        rest = LDict({k: v for k, v in item.items() if k != "new"})
+        rest.loc = item.loc
+        rest.key_locs = {k: v for k, v in item.key_locs.items() if k != "new"}
+        rest.value_locs = {k: v for k, v in item.value_locs.items() if k != "new"}
+        item = rest
+    if key is None:
+        return item
+    if key in base_ids:
+        if marked is True:
+            problems.append(
+                Problem(
+                    "E143",
+                    f"{what} {key!r} is marked new: true, but the base has a {what} {key!r}, "
+                    "which it replaces",
+                    where,
+                    f"give the new {what} an id of its own, or remove new: true to replace it",
+                )
+            )
+        return item
+    close = difflib.get_close_matches(key, sorted(base_ids), n=1, cutoff=NEAR_MISS)
+    if close and marked is not True:
+        problems.append(
+            Problem(
+                "E143",
+                f"{what} {key!r} is not in the base, so it is added next to the base's "
+                f"{what} {close[0]!r} instead of replacing it",
+                where,
+                f"did you mean {close[0]!r}? To add a {what} beside it, write new: true",
+            )
+        )
+    return item
 
 
 def _filter_list(items: LList, drop: set[str]) -> LList:
