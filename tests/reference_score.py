@@ -114,9 +114,11 @@ def _bands(
             continue
         got = band_points(band, x) if in_range else band.points[0]
         how = "in range" if in_range else "by condition"
-        steps.append(
-            (band.id or str(j), ((spec.fact, fmt(x)),), fmt(got), f"band {j + 1} matched {how}")
-        )
+        seen = ((spec.fact, fmt(x)),)
+        if not in_range:  # taken by its condition: what the condition read is shown too
+            names = dict.fromkeys(r.name for r in refs(band.when))
+            seen += tuple((n, fmt(facts[n])) for n in names)
+        steps.append((band.id or str(j), seen, fmt(got), f"band {j + 1} matched {how}"))
         if best is None or (spec.match == "highest" and got > best[0]):
             best = (got, j)
         if spec.match == "first":

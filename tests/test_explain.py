@@ -573,3 +573,36 @@ def test_the_title_and_json_name_the_year_and_type_graded() -> None:
             assert (data["year"], data["org_type"]) == (year, "village")
         undated = engine.explain(engine.evaluate(Organization(id="B", facts=base)))
         assert undated.text("zh").startswith("B：")
+
+
+class TestBandSteps:
+    def test_a_band_taken_by_its_condition_shows_the_condition_and_what_it_read(self, default):
+        """2000 yuan is in the lowest band, but growth of 16% also meets the conditions of the
+        next two bands: each such step names its condition and shows the growth it read."""
+        _, e = run(
+            default, village(income_per_capita=Fraction(2000), income_growth=Fraction("0.16"))
+        )
+        (income,) = [i for i in e.indicators if i.id == "income"]
+        by_condition = [s for s in income.steps if "condition" in s.how.en]
+        assert [s.how.en for s in by_condition] == [
+            "by its condition, income_growth > 0.13: 10 points",
+            "by its condition, income_growth > 0.15: 15 points",
+        ]
+        assert by_condition[0].how.zh == "按条件落档：income_growth > 0.13，取 10 分"
+        for step in by_condition:
+            assert [(f.name, f.value) for f in step.facts] == [
+                ("income_per_capita", "2000"),
+                ("income_growth", "0.16"),
+            ]
+
+    def test_a_points_range_says_the_points_are_pro_rata_within_the_band(self, default):
+        _, e = run(
+            default, village(income_per_capita=Fraction(5000), income_growth=Fraction("0.05"))
+        )
+        (income,) = [i for i in e.indicators if i.id == "income"]
+        (step,) = income.steps
+        assert (step.points, step.how.en) == (
+            "17.5",
+            "in range, pro rata within the band's 15–20 points",
+        )
+        assert step.how.zh == "落入本档，按 15–20 分在档内按比例计分"

@@ -15,6 +15,7 @@ from tierlib import model
 from tierlib._explain_static import Static
 from tierlib._explanation import IndicatorLine, Line, Step
 from tierlib._phrases import PHRASES, Text, fill, join, label, range_text, t
+from tierlib._unparse import to_text
 from tierlib.decision import Decision, TraceEvent, approx, fmt
 
 _SCORING = frozenset(("score", "round", "tier"))
@@ -277,7 +278,13 @@ def _step_text(
             lab, how = t("otherwise"), t("no band")
         else:
             lab = range_text(band.range, unit) if band.range != model.Bound() else lab
-            how = t("by condition" if "by condition" in ev.note else "in range")
+            low, high = band.points
+            if "by condition" in ev.note and band.when is not None:
+                how = t("by the condition", c=to_text(band.when), p=fmt(low))
+            elif low != high:
+                how = t("in range.interpolated", lo=fmt(low), hi=fmt(high))
+            else:
+                how = t("in range")
     elif ind.linear is not None:
         x = ind.linear
         lab, how = s.fact_label(x.fact), t("line", lo=fmt(x.floor), hi=fmt(x.target))

@@ -151,6 +151,8 @@ def _bands(
             loc(band.id or str(j)),
             j + 1,
             _band_points(band),
+            # a band taken by its condition shows what the condition read
+            tuple(dict.fromkeys(r.name for r in refs(band.when))) if band.when is not None else (),
         )
         for j, band in enumerate(spec.bands)
     ]
@@ -163,13 +165,14 @@ def _bands(
         inputs = ((fact, shown[fact]),)
         best: Fraction | None = None
         events: list[TraceEvent] = []
-        for band, sid, rule, bound, at, k, points_of in rows:
+        for band, sid, rule, bound, at, k, points_of, cond in rows:
             in_range = bound is not None and bound.contains(x)
             if not (in_range or (rule is not None and rule in fired)):
                 continue
             got = points_of(x) if in_range else band.points[0]
             how = "in range" if in_range else "by condition"
-            events.append(_item_event(ind, sid, at, inputs, fmt(got), f"band {k} matched {how}"))
+            seen = inputs if in_range or not cond else inputs + tuple([(n, shown[n]) for n in cond])
+            events.append(_item_event(ind, sid, at, seen, fmt(got), f"band {k} matched {how}"))
             if best is None or (not first and got > best):
                 best = got
             if first:
