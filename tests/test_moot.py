@@ -176,3 +176,16 @@ def test_a_rescaled_member_still_reads_excluded_and_the_subtotal_is_its_sum(defa
     dims = [e for e in d.trace if e.kind == "dimension"]
     assert "pending" not in [e.result for e in dims]
     assert ("satisfaction", "excluded") in [x for e in dims for x in e.inputs]
+
+
+def test_the_next_tier_says_an_undetermined_cap_may_stand_in_its_way(overlay):
+    """Class 3 is decided without the recruits figure, but Class 2 would also need it: the cap
+    at Class 3 would block it if it applies, and the hint says so."""
+    ruleset, eng = overlay
+    e = explain(eng.evaluate(village(**LOW)), ruleset)
+    assert e.next_tier is not None
+    assert e.next_tier.tier == "class2"
+    assert e.next_tier.blocked_by == ()
+    assert [x.en for x in e.next_tier.may_be_blocked_by] == ["“No new recruit for 2 years or more”"]
+    assert e.next_tier.text.en.endswith("may also stand in the way: its data is missing")
+    assert "缺数据，补齐后才知是否也会阻止晋档" in e.next_tier.text.zh

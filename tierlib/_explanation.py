@@ -100,6 +100,8 @@ class NextTier:
     strict: bool  # the bound is "above" and unrounded: strictly more than ``gap`` is needed
     blocked_by: tuple[Text, ...]
     text: Text
+    # vetoes undetermined for want of data that would block it if they apply
+    may_be_blocked_by: tuple[Text, ...] = ()
 
 
 @attrs.frozen

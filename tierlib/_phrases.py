@@ -111,6 +111,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                    "already {t} by score; but {x} overrode the score"),
     "gap": ("距{t}还差 {g} 分", "{g} more points needed for {t}"),
     "gap.strict": ("距{t}还需超过 {g} 分", "more than {g} more points needed for {t}"),
+    "unknown": ("{x}；{b}缺数据，补齐后才知是否也会阻止晋档",
+                "{x}; {b} may also stand in the way: its data is missing"),
     "blocked": ("{x}；但{b}使其即使达到该分数也不能晋档",
                "{x}; but {b} blocks it whatever the score"),
 }

@@ -266,29 +266,34 @@ def _next_tier(c: _Ctx, reasons: list[Reason], total: str) -> NextTier | None:
             s.keep(memo, (d.score_tier, ids), top)
         return top
     k, index = target[1], s.index
-    ids = tuple(
-        [
-            r.id
-            for r in applied
-            if (r.effect in _FORCE and r.state == "decisive")
+
+    def blocks(r: Reason) -> bool:
+        return (
+            (r.effect in _FORCE and r.state in ("decisive", "undetermined"))
             or (r.effect == "cap" and index.get(r.tier or "", k) > k)
             or (r.effect == "require" and k <= index.get(r.tier or "", -1))
-        ]
-    )
+        )
+
+    ids = tuple([r.id for r in applied if blocks(r)])
+    # a veto not decided for want of data (moot for this tier) may still stand in the way
+    unknown = tuple([r.id for r in reasons if r.state == "undetermined" and blocks(r)])
     score = d.score  # by its text if that is exact (it is unless it starts with ≈)
     exact: object = total if total[:1] != "≈" else (score.numerator, score.denominator)
-    key = (exact, d.score_tier, ids)
+    key = (exact, d.score_tier, ids, unknown)
     got = memo.get(key)
     if got is None:
-        free = (exact, d.score_tier, ())  # the same score unblocked
+        free = (exact, d.score_tier, (), ())  # the same score unblocked
         base = memo.get(free)
         if base is None:
             base = s.keep(memo, free, _gap(c, score, target))
         got = base
-        if ids:
+        if ids or unknown:
             blocked = tuple([s.quote(i) for i in ids])
-            text = _t("blocked", x=base.text, b=_join(blocked))
-            got = NextTier(base.tier, base.label, base.gap, base.strict, blocked, text)
+            maybe = tuple([s.quote(i) for i in unknown])
+            text = _t("blocked", x=base.text, b=_join(blocked)) if ids else base.text
+            if maybe:
+                text = _t("unknown", x=text, b=_join(maybe))
+            got = NextTier(base.tier, base.label, base.gap, base.strict, blocked, text, maybe)
             s.keep(memo, key, got)
     return got
 
