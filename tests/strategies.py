@@ -682,7 +682,8 @@ def yaml_rulesets(draw: st.DrawFn) -> model.RuleSet:
 
 
 def _within_reach(rs: model.RuleSet) -> model.RuleSet:
-    """``rs`` with no number out of reach (E133), as a checked file has: a number compared with
+    """``rs`` with no number out of reach (E133) and no text outside a fact's values (E314), as a
+    checked file has: a text compared with a text fact is added to its ``values:``; a number compared with
     a fact or a computed value beyond its range is moved to the nearest end of that range (the
     edges are worth testing), and a fact whose linear or band numbers lie beyond its declared
     range loses that range."""
@@ -692,6 +693,23 @@ def _within_reach(rs: model.RuleSet) -> model.RuleSet:
     from tierlib._where import Where
 
     facts = dict(rs.facts)
+    # a text compared with a text fact is one of its values (E314): the values take it in
+    from tierlib._ast import nodes
+    from tierlib._check import conditions
+
+    for _, expr, _ in conditions(rs):
+        for node in nodes(expr):
+            pairs: list[tuple[Expr, Expr]] = []
+            if isinstance(node, Compare) and node.op in ("==", "!="):
+                pairs = [(node.left, node.right), (node.right, node.left)]
+            elif isinstance(node, In):
+                pairs = [(node.item, o) for o in node.options]
+            for ref, text in pairs:
+                if isinstance(ref, Ref) and isinstance(text, Str):
+                    spec = facts.get(ref.name)
+                    listed = spec.values if spec is not None and spec.kind == "string" else None
+                    if spec is not None and listed is not None and text.value not in listed:
+                        facts[ref.name] = attrs.evolve(spec, values=(*listed, text.value))
     for ind in rs.indicators:  # linear and band numbers: drop the fact's range if beyond it
         alone = attrs.evolve(rs, vetoes=(), flags=(), tiers=(), indicators=(ind,))
         for p in out_of_reach(alone, [], Where(None, _GENERATED)):
