@@ -136,3 +136,11 @@ def test_a_data_file_gives_the_clis_d105(engine: Engine, tmp_path: Path) -> None
     assert evaluate_table(engine, data, once_a_year=True).errors == want
     parts = list(evaluate_stream(engine, data, 2, once_a_year=True))
     assert [e for part in parts for e in part.errors] == want
+
+
+def test_engine_evaluate_table_passes_once_a_year_on(engine: Engine) -> None:
+    cols = _table(["a", "a"], [2024, 2024])
+    assert [code for _, code, _, _ in _errors(engine.evaluate_table(cols, once_a_year=True))] == [
+        "D105"
+    ]
+    assert _errors(engine.evaluate_table(cols)) == []

@@ -156,3 +156,12 @@ def test_a_child_file_may_be_partial() -> None:
 def test_every_dumped_ruleset_validates(ruleset: model.RuleSet) -> None:
     """What dump() writes for any valid rule set is valid under the schema."""
     assert validate(yaml.safe_load(tierlib.dump(ruleset))) == []
+
+
+def test_an_overlay_veto_marked_new_is_valid_under_the_schema():
+    """`new: true` marks a deliberate addition in an overlay (E143); editors must not flag it."""
+    import jsonschema
+
+    doc = {"extends": "default.yaml", "vetoes": [{"id": "x", "reason": "r", "when": "a",
+            "effect": "cap", "tier": "class3", "new": True}]}  # fmt: skip
+    jsonschema.validate(doc, json.loads(SHIPPED.read_text(encoding="utf-8")))

@@ -214,11 +214,14 @@ class Engine:
         chunk_size: int | None = None,
         where: str | Sequence[Location] = "<table>",
         workers: int | None = None,
+        once_a_year: bool = False,
     ) -> TableResult:
         """Decide every row of a table with numpy: :func:`tierlib.columnar.evaluate_table`."""
         from tierlib.columnar import evaluate_table
 
-        return evaluate_table(self, data, chunk_size=chunk_size, where=where, workers=workers)
+        return evaluate_table(
+            self, data, chunk_size=chunk_size, where=where, workers=workers, once_a_year=once_a_year
+        )
 
     def evaluate_many(self, orgs: Iterable[model.Organization]) -> Iterator[Decision | FactError]:
         """Decisions in input order; an organization with bad facts yields its FactError instead."""

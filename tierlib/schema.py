@@ -106,6 +106,11 @@ def json_schema() -> Schema:
             "additionalProperties": False,
         },
     }
+    for kind in ("Veto", "Flag"):  # in an overlay: an addition, not a typo of a base id (E143)
+        defs[kind]["properties"]["new"] = {
+            "type": "boolean",
+            "description": "With extends: this id is new, not a near miss of a base id.",
+        }
     # a file that extends another may give only what differs, even a partial scheme
     scheme_required = defs["Scheme"].pop("required")
     top["dependentRequired"] = {"remove": ["extends"]}
