@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,35 @@ def test_the_rounding_step_cites_the_rounding_line() -> None:
             (ROOT / "rules" / "default.yaml").read_text(encoding="utf-8").splitlines()[loc.line - 1]
         )
         assert line.strip().startswith("rounding:")
+
+
+def test_a_decision_names_every_rule_file_read_with_the_sha256_of_its_bytes() -> None:
+    """The rule-set sha256 ignores formatting, so it cannot pin the lines an explanation cites;
+    each file read (the overlay, then the base it extends) is named with the sha256 of its
+    bytes, so an auditor can tell the cited lines are those of the file at hand."""
+    import hashlib
+
+    overlay = ROOT / "rules" / "county-overlay.yaml"
+    ruleset = tierlib.load(overlay)
+    with tierlib.Engine(ruleset) as engine:
+        org = tierlib.Organization(id="x", name="x", type="village", year=2024, facts={})
+        decision = engine.evaluate(org)
+    files = [ROOT / "rules" / "county-overlay.yaml", ROOT / "rules" / "default.yaml"]
+    expected = tuple((str(p), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files)
+    assert decision.provenance.rule_files == expected
+    saved = json.loads(decision.to_json())["provenance"]
+    assert saved["rule_files"] == [list(x) for x in expected]
+    assert tierlib.decision.Provenance(**saved) == decision.provenance  # read back as it was
+    explanation = engine.explain(decision)
+    for path, sha in expected:
+        assert f"rule file     {path}  sha256 {sha}" in explanation.text("en")
+        assert f"规则文件     {path}  sha256 {sha}" in explanation.text("zh")
+
+
+def test_reformatting_keeps_the_ruleset_sha256_but_not_the_file_sha256() -> None:
+    text = (ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
+    a = tierlib.loads(text, "default.yaml")
+    b = tierlib.loads("# a comment moves every line down\n" + text, "default.yaml")
+    assert tierlib.ruleset_sha256(a) == tierlib.ruleset_sha256(b)
+    assert a.source_sha256 != b.source_sha256
+    assert a == b  # the rules are the same; where they were read from is not part of them

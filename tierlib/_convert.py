@@ -197,6 +197,7 @@ def _located(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     overrides: dict[str, Any] = {"loc": override(omit=True)} if "loc" in fields else {}
     if cls is model.RuleSet:
         overrides["sources"] = override(omit=True)
+        overrides["source_sha256"] = override(omit=True)
     base: Callable[[Any, Any], Any] = make_dict_structure_fn(
         cls, conv, _cattrs_forbid_extra_keys=True, **overrides
     )
@@ -269,7 +270,7 @@ def make_converter() -> cattrs.Converter:
                 **{  # type: ignore[arg-type]  # cattrs types **kwargs as its flags
                     f.name: override(omit=True)
                     for f in attrs.fields(cls)
-                    if f.name in ("loc", "sources")
+                    if f.name in ("loc", "sources", "source_sha256")
                 },
             ),
         )
@@ -348,7 +349,7 @@ def _walk(
 
 def _allowed(exc: ForbiddenExtraKeysError) -> list[str]:
     allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else ["zh", "en"]
-    return [a for a in allowed if a not in ("loc", "sources")]
+    return [a for a in allowed if a not in ("loc", "sources", "source_sha256")]
 
 
 def _misspelled(exc: ClassValidationError | IterableValidationError) -> set[str]:

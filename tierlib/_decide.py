@@ -304,6 +304,7 @@ class Run:
                 self.e.sha256,
                 _version,
                 fast_digest(self.org, shown, c.fact_keys),
+                self.e.rule_files,
             ),
             county=self.org.county,
             township=self.org.township,

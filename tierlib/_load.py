@@ -11,6 +11,7 @@ problem in the file.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 from fractions import Fraction
@@ -131,9 +132,10 @@ def _build(
 ) -> tuple[model.RuleSet | None, list[Problem]]:
     """Structure what can be structured, then check it: every mistake at once, no cascades."""
     sources = tuple(tree.pop("__sources__", [str(path)]))
+    hashes = tuple(tree.pop("__sha256__", []))
     ruleset, lost, pruned, found = structure(tree)
     problems.extend(found)
-    ruleset = attrs.evolve(ruleset, sources=sources)
+    ruleset = attrs.evolve(ruleset, sources=sources, source_sha256=hashes)
     problems.extend(check_ruleset(ruleset, pruned, lost))
     return (ruleset, _unique(problems)) if not problems else (None, _unique(problems))
 
@@ -164,6 +166,7 @@ def _resolve(
 ) -> LDict | None:
     """Read ``path`` (or ``text``), apply its ``extends`` chain, normalise boundary words."""
     name = str(path)
+    raw = None if text is None else text.encode("utf-8", "surrogatepass")  # hashed as given
     if text is None:
         try:
             raw = path.read_bytes()
@@ -213,6 +216,7 @@ def _resolve(
     tree.loc, tree.key_locs, tree.value_locs = data.loc, dict(data.key_locs), dict(data.value_locs)
     _normalise(tree, problems)
     tree["__sources__"] = [name]
+    tree["__sha256__"] = [hashlib.sha256(raw or b"").hexdigest()]
     base_ref = data.get("extends")
     if base_ref is None:
         if "remove" in data:
@@ -322,7 +326,7 @@ def _merge(
         {**base.value_locs, **child.value_locs},
     )
     for key, value in child.items():
-        if key == "__sources__":
+        if key in ("__sources__", "__sha256__"):
             continue
         if (key == "scheme" and isinstance(value, LDict) and isinstance(base.get(key), LDict)) or (
             key == "facts" and isinstance(value, LDict) and isinstance(base.get(key), LDict)
@@ -341,6 +345,7 @@ def _merge(
         else:
             out[key] = value
     out["__sources__"] = [*child["__sources__"], *base["__sources__"]]
+    out["__sha256__"] = [*child["__sha256__"], *base["__sha256__"]]
     if remove is None:
         return out
     if not isinstance(remove, LDict):

@@ -107,7 +107,7 @@ def structure(tree: LDict) -> tuple[model.RuleSet, Lost, LDict, list[Problem]]:
     values: dict[str, Any] = {}
     for field in attrs.fields(model.RuleSet):
         name, hint = field.name, _hints()[field.name]
-        if name == "sources":
+        if name in ("sources", "source_sha256"):
             continue
         if name not in tree:
             if field.default is attrs.NOTHING:

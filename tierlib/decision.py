@@ -128,15 +128,23 @@ class MissingInput:
     policy: str
 
 
+def _pairs(x: Any) -> tuple[tuple[str, str], ...]:
+    """``x`` as a tuple of pairs (JSON gives lists)."""
+    return x if type(x) is tuple else tuple((str(a), str(b)) for a, b in x)
+
+
 @attrs.frozen
 class Provenance:
     ruleset_id: str
     ruleset_version: str
-    ruleset_sha256: str
+    ruleset_sha256: str  # of the canonical rules: formatting and comments do not count
     tierlib_version: str
     input_sha256: str
+    # each rule file read (the file, then the bases it extends) and the sha256 of its bytes: the
+    # lines the trace cites are lines of exactly these files
+    rule_files: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
 

@@ -105,6 +105,8 @@ class Engine:
         self.ruleset = ruleset
         self.memo_size = memo_size
         self.sha256 = ruleset_sha256(ruleset)
+        # the files the rule set was read from, with the sha256 of their bytes (provenance)
+        self.rule_files = tuple(zip(ruleset.sources, ruleset.source_sha256, strict=False))
         rules = conditions(ruleset)
         kinds = symbols(ruleset, computed=True)
         self._lock = threading.Lock()

@@ -323,6 +323,9 @@ class RuleSet:
     streaks: tuple[Streak, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     sources: tuple[str, ...] = attrs.field(default=(), eq=False)
+    # the sha256 of each source file's bytes as read (its text for ``loads``), in that order:
+    # the lines an explanation cites are those of these files
+    source_sha256: tuple[str, ...] = attrs.field(default=(), eq=False)
 
 
 # What Organization(facts=...) takes: the values the engine reads and checks (text as read from

@@ -155,6 +155,8 @@ def _sections(e: Explanation, lang: Lang) -> list[_Section]:
         p.input_sha256,
     )
     rows = [_Row((Text(*k).get(t), v)) for k, v in zip(labels, values)]
+    for path, sha in p.rule_files:  # the files whose lines are cited, as they were read
+        rows.append(_Row((Text("规则文件", "rule file").get(t), f"{plain(path)}  sha256 {sha}")))
     out.append(_Section(_TITLES["provenance"].get(t), tuple(rows)))
     return [section for section in out if section.rows]
 

@@ -34,7 +34,7 @@ Schema = dict[str, Any]
 
 _EXPR_TYPES = frozenset(get_args(_ast.Expr))
 _LOWER = ("at_least", "above")
-_HIDDEN = ("loc", "sources")  # where an element was read, never written
+_HIDDEN = ("loc", "sources", "source_sha256")  # where an element was read, never written
 
 # Parts of the surface the model classes do not show.
 _DEFS: dict[str, Schema] = {
