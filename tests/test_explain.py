@@ -585,10 +585,10 @@ class TestBandSteps:
         (income,) = [i for i in e.indicators if i.id == "income"]
         by_condition = [s for s in income.steps if "condition" in s.how.en]
         assert [s.how.en for s in by_condition] == [
-            "by its condition, income_growth > 0.13: 10 points",
-            "by its condition, income_growth > 0.15: 15 points",
+            "by its condition, income_growth > 13%: 10 points",
+            "by its condition, income_growth > 15%: 15 points",
         ]
-        assert by_condition[0].how.zh == "按条件落档：income_growth > 0.13，取 10 分"
+        assert by_condition[0].how.zh == "按条件落档：income_growth > 13%，取 10 分"
         for step in by_condition:
             assert [(f.name, f.value) for f in step.facts] == [
                 ("income_per_capita", "2000"),

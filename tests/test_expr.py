@@ -354,6 +354,21 @@ def test_to_text_round_trips_well_typed_trees(tree: Expr) -> None:
     assert p(to_text(tree)) == tree
 
 
+def test_written_text_keeps_each_number_as_the_rule_file_spells_it() -> None:
+    """For people (explanations, messages) numbers keep their spelling; canonically they do not."""
+    tree = p("income_growth > 13% and x < 0.50 or y in [-5％, 2]")
+    assert to_text(tree, written=True) == "income_growth > 13% and x < 0.50 or y in [-5％, 2]"
+    assert to_text(tree) == "income_growth > 0.13 and x < 0.5 or y in [-0.05, 2]"
+    assert to_text(Num(Fraction(13, 100), START), written=True) == "0.13"  # built: canonical
+
+
+@given(exprs({}))
+def test_written_text_of_a_parsed_tree_parses_back_to_it(tree: Expr) -> None:
+    """A tree parsed from text, printed as written, parses back to the same tree."""
+    parsed = p(to_text(tree))
+    assert p(to_text(parsed, written=True)) == tree
+
+
 # ---------------------------------------------------------------- type checking
 
 

@@ -57,3 +57,12 @@ def test_the_same_number_in_reach_is_accepted(tmp_path: Path):
     path = tmp_path / "fixed.yaml"
     path.write_text(text, encoding="utf-8")
     assert tierlib.check(path) == []
+
+
+def test_the_rule_is_quoted_as_written(tmp_path: Path):
+    """A message quotes the condition with its numbers as the file spells them (200%, not 2)."""
+    text = (ROOT / CASE).read_text(encoding="utf-8").replace("[0.5, 2]", "[50%, 200％]")
+    path = tmp_path / "pct.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [str(p) for p in tierlib.check(path) if p.code == "E133"]
+    assert any("'满意度 in [50%, 200％]' never holds 200％" in m for m in found), found

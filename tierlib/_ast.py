@@ -24,6 +24,8 @@ CompareOp: TypeAlias = Literal["<", "<=", ">", ">=", "==", "!="]
 class Num:
     value: Fraction
     loc: Location = attrs.field(eq=False)
+    # the literal as the rule file spells it (``13%``, ``0.50``); "" when built, not parsed
+    written: str = attrs.field(default="", eq=False)
 
 
 @attrs.frozen

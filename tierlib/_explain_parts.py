@@ -280,7 +280,7 @@ def _step_text(
             lab = range_text(band.range, unit) if band.range != model.Bound() else lab
             low, high = band.points
             if "by condition" in ev.note and band.when is not None:
-                how = t("by the condition", c=to_text(band.when), p=fmt(low))
+                how = t("by the condition", c=to_text(band.when, written=True), p=fmt(low))
             elif low != high:
                 how = t("in range.interpolated", lo=fmt(low), hi=fmt(high))
             else:

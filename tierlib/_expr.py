@@ -209,7 +209,7 @@ class _Parser:
     def _atom(self, tok: Token) -> Expr:
         loc = self.where(tok.pos)
         if tok.kind == "num" and isinstance(tok.value, Fraction):
-            return Num(tok.value, loc)
+            return Num(tok.value, loc, tok.raw)
         if tok.kind == "str" and isinstance(tok.value, str):
             return Str(tok.value, loc)
         if tok.kind == "kw" and tok.text in ("true", "false"):
@@ -302,7 +302,8 @@ class _Parser:
             tok = self.toks[self.i]
         self.i += 1
         if tok.kind == "num" and isinstance(tok.value, Fraction):
-            return Num(-tok.value if minus else tok.value, self.where(sign))
+            written = "-" + tok.raw if minus else tok.raw
+            return Num(-tok.value if minus else tok.value, self.where(sign), written)
         if not minus and tok.kind == "str" and isinstance(tok.value, str):
             return Str(tok.value, self.where(sign))
         if not minus and tok.kind == "kw" and tok.text in ("true", "false"):

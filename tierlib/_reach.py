@@ -71,8 +71,11 @@ def out_of_reach(
                     elif got is not None and isinstance(option, _ast.Num):
                         far = _beyond(option.value, got)
                         if far:
-                            out.append(_problem(node.item.name, option.value, far, got, option.loc,
-                                                f"{to_text(node)!r} never holds {fmt(option.value)}"))  # fmt: skip
+                            item = option.written or fmt(option.value)
+                            what = f"{to_text(node, written=True)!r} never holds {item}"
+                            out.append(
+                                _problem(node.item.name, option.value, far, got, option.loc, what)
+                            )
     for i, ind in enumerate(rs.indicators):
         if ind.linear is not None and ind.linear.fact in span:
             for key in ("floor", "target"):
@@ -181,7 +184,7 @@ def _compare(node: _ast.Compare, span: Mapping[str, Span], percent: _Percent) ->
         return
     # above the most: x < c holds always; below the least: x > c holds always
     holds = op in ("<", "<=", "!=") if far == "above" else op in (">", ">=", "!=")
-    what = f"{to_text(node)!r} is always {'true' if holds else 'false'}"
+    what = f"{to_text(node, written=True)!r} is always {'true' if holds else 'false'}"
     yield _problem(ref.name, value, far, got, num.loc, what)
 
 

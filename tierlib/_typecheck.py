@@ -108,7 +108,7 @@ class _Checker:
 
 
 def _show(kind: Kind | None, node: Expr) -> str:
-    text = node.value if isinstance(node, Str) else to_text(node)
+    text = node.value if isinstance(node, Str) else to_text(node, written=True)
     if len(text) > 40:
         text = text[:39] + "…"
     return f"{kind} {text!r}"

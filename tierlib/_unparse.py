@@ -14,15 +14,16 @@ from tierlib._expr import AND, ATOM, CMP, NEG, NOT, OR, SUM, TERM
 __all__ = ["to_text"]
 
 
-def to_text(node: Expr) -> str:
+def to_text(node: Expr, written: bool = False) -> str:
     """Canonical source text for ``node``; ``parse(to_text(n)) == n`` for every parsed ``n``.
 
     Parentheses only where needed, English keywords, double-quoted strings, numbers as exact
     decimals (``0.9``) or, when the decimal expansion does not terminate, as ``(1 / 3)`` (which
-    parses back as a division, not as one number).
+    parses back as a division, not as one number). With ``written``, numbers read from a rule
+    file keep their spelling there (``13%``, not ``0.13``): for people, not for hashing.
     """
     if isinstance(node, Num):
-        return _number_text(node.value)
+        return node.written if written and node.written else _number_text(node.value)
     if isinstance(node, Str):
         return _quote(node.value)
     if isinstance(node, Bool):
@@ -30,22 +31,22 @@ def to_text(node: Expr) -> str:
     if isinstance(node, Ref):
         return node.name
     if isinstance(node, Neg):
-        inner = _wrap(node.operand, NEG)
+        inner = _wrap(node.operand, NEG, written)
         return "- " + inner if inner.startswith("-") else "-" + inner
     if isinstance(node, Not):
-        return "not " + _wrap(node.operand, NOT)
+        return "not " + _wrap(node.operand, NOT, written)
     if isinstance(node, Arith):
         prec = SUM if node.op in "+-" else TERM
-        return f"{_wrap(node.left, prec)} {node.op} {_wrap(node.right, prec + 1)}"
+        return f"{_wrap(node.left, prec, written)} {node.op} {_wrap(node.right, prec + 1, written)}"
     if isinstance(node, Compare):
-        return f"{_wrap(node.left, SUM)} {node.op} {_wrap(node.right, SUM)}"
+        return f"{_wrap(node.left, SUM, written)} {node.op} {_wrap(node.right, SUM, written)}"
     if isinstance(node, In):
-        options = ", ".join(to_text(o) for o in node.options)
-        return f"{_wrap(node.item, SUM)} {'not in' if node.negated else 'in'} [{options}]"
+        options = ", ".join(to_text(o, written) for o in node.options)
+        return f"{_wrap(node.item, SUM, written)} {'not in' if node.negated else 'in'} [{options}]"
     if not node.operands:
         return "true" if node.op == "and" else "false"
     prec = AND if node.op == "and" else OR
-    return f" {node.op} ".join(_wrap(o, prec + 1) for o in node.operands)
+    return f" {node.op} ".join(_wrap(o, prec + 1, written) for o in node.operands)
 
 
 def _precedence(node: Expr) -> int:
@@ -64,8 +65,8 @@ def _precedence(node: Expr) -> int:
     return ATOM
 
 
-def _wrap(node: Expr, prec: int) -> str:
-    text = to_text(node)
+def _wrap(node: Expr, prec: int, written: bool = False) -> str:
+    text = to_text(node, written)
     return f"({text})" if _precedence(node) < prec else text
 
 
