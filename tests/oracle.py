@@ -168,9 +168,9 @@ def oracle(rs: model.RuleSet, facts: dict):
         elif h != (veto.effect == "require"):
             fired.append(veto)
     flags = tuple(f.id for f in rs.flags if _holds(f.when, env))
-    if pending:
+    tier = _outcome(rs, fired, tier_by_score, scored=not pending)
+    if tier is _WAITS:
         return "pending", None, score, points, sorted(v.id for v in fired), flags
-    tier = _final(rs, fired, tier_by_score)
     if unknown:
         # decided anyway only if every way the unknown vetoes could go gives the same tier
         if len(unknown) > MOOT_LIMIT:
@@ -178,9 +178,19 @@ def oracle(rs: model.RuleSet, facts: dict):
         for outcome in itertools.product((False, True), repeat=len(unknown)):
             more = {v.id for v, on in zip(unknown, outcome) if on}
             alt = [v for v in rs.vetoes if v in fired or v.id in more]
-            if _final(rs, alt, tier_by_score) != tier:
+            if _outcome(rs, alt, tier_by_score, scored=not pending) != tier:
                 return "pending", None, score, points, sorted(v.id for v in fired), flags
     return ("rated" if tier else "unrated"), tier, score, points, sorted(v.id for v in fired), flags
+
+
+_WAITS = object()  # no tier yet: the score waits for data and no force/unrated veto decides
+
+
+def _outcome(rs, fired, tier_by_score, scored):
+    """``_final``, or _WAITS when there is no score and nothing decides without one."""
+    if not scored and not any(v.effect in ("force", "unrated") for v in fired):
+        return _WAITS
+    return _final(rs, fired, tier_by_score)
 
 
 def _final(rs, fired, tier_by_score):

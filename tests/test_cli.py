@@ -576,3 +576,24 @@ class TestEvaluatePaths:
             code = run(["evaluate", "--rules", DEFAULT, BROKEN, *extra], io.StringIO(), _Terminal())
             assert code == 1
             assert [tuple(row) for row in shown] == bars
+
+
+def test_a_tier_decided_while_the_score_waits_reads_pending_in_the_score_column(tmp_path):
+    """班子不健全 decides 四类 though the survey figure is missing: the table shows the tier,
+    the score cell 待定, and both paths and the result file agree."""
+    with open(ROOT / COUNTY, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))[:2]
+    rows[0].update(satisfaction="", two_committees_complete="否")
+    rows[1].update(satisfaction="")
+    path = tmp_path / "wait.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    for extra in ((), ("--per-row",)):
+        code, out, _ = call("evaluate", *extra, "--rules", str(ROOT / DEFAULT), str(path))
+        assert code == 0
+        first, second = out.splitlines()[1:3]
+        assert "  待定  四类  [team_incomplete," in first
+        assert "  pending  [" in second
+    assert_paths_agree("evaluate", "--rules", str(ROOT / DEFAULT), str(path))

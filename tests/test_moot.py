@@ -189,3 +189,69 @@ def test_the_next_tier_says_an_undetermined_cap_may_stand_in_its_way(overlay):
     assert [x.en for x in e.next_tier.may_be_blocked_by] == ["“No new recruit for 2 years or more”"]
     assert e.next_tier.text.en.endswith("may also stand in the way: its data is missing")
     assert "缺数据，补齐后才知是否也会阻止晋档" in e.next_tier.text.zh
+
+
+# ---------------------------------------------------------------- a score waiting for data
+
+
+def test_a_force_veto_decides_while_the_score_waits_for_data(default):
+    """班子不健全 makes a village 软弱涣散 whatever its score: a missing survey figure (an
+    indicator under the pending policy) leaves the score unknown, not the tier."""
+    ruleset, eng = default
+    org = village(drop=("satisfaction",), two_committees_complete=False)
+    d = eng.evaluate(org)
+    assert (d.status, d.tier, d.score, d.raw_score, d.score_tier) == (
+        "rated", "class4", None, None, None,
+    )  # fmt: skip
+    assert d.points["satisfaction"] is None
+    assert [(m.indicator, m.fact, m.policy) for m in d.missing] == [
+        ("satisfaction", "satisfaction", "pending")
+    ]
+    (ev,) = [e for e in d.trace if e.kind == "decision"]
+    assert (ev.result, ev.note, ev.inputs) == ("class4", "rated", (("score", "none"),))
+    assert not [e for e in d.trace if e.kind in ("score", "tier")]
+    e = explain(d, ruleset)
+    assert e.headline.en == (
+        "Veto: Leadership team incomplete (weak and lax) forced Class 4; the score is pending: "
+        "indicator “Residents' satisfaction” has no data for Residents' satisfaction."
+    )
+    assert e.headline.zh == (
+        "一票否决：班子配备不齐（软弱涣散），定为四类；得分待定：指标「群众满意度」缺少群众满意度。"
+    )
+    assert e.total is None
+    assert e.next_tier is None
+    assert eng.explain(d) == e
+    table = eng.evaluate_table([org])
+    (rec,) = table.to_records()
+    assert (rec["status"], rec["tier"], rec["score"]) == ("rated", "class4", None)
+    assert table.decision(0) == d
+    assert table.explain(0) == e
+
+
+def test_without_a_decisive_veto_a_waiting_score_still_holds_the_result(default):
+    """A cap or a requirement lowers the tier the score gives, so it cannot decide without it."""
+    _, eng = default
+    assert eng.evaluate(village(drop=("satisfaction",))).status == "pending"
+    d = eng.evaluate(village(drop=("satisfaction",), collective_income=Fraction(0)))
+    assert [v.id for v in d.vetoes if v.determined] == ["class1_needs_collective_income"]
+    assert d.status == "pending"
+
+
+def test_a_stronger_undetermined_veto_holds_a_tier_decided_without_a_score(default):
+    """The forced tier stands only if no undetermined veto could decide otherwise: an unrated
+    veto of higher precedence whose input is missing keeps the result pending."""
+    text = (RULES / "default.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    when: not has_venue\n    effect: force\n    tier: class4\n    precedence: 10",
+        "    when: not has_venue\n    effect: unrated\n    precedence: 30",
+    )
+    orgs = [
+        village(drop=("has_venue", "satisfaction"), two_committees_complete=False),
+        village(drop=("satisfaction",), two_committees_complete=False, has_venue=False),
+        village(drop=("satisfaction",), two_committees_complete=False),
+    ]
+    with Engine(loads(text, str(RULES / "default.yaml"))) as eng:
+        got = [(d.status, d.tier) for d in map(eng.evaluate, orgs)]
+        table = eng.evaluate_table(orgs)
+    assert got == [("pending", None), ("unrated", None), ("rated", "class4")]
+    assert list(zip(table.status_text(), [t or None for t in table.tier_text()])) == got

@@ -5,7 +5,9 @@ rounding before banding, the tier by score; then veto precedence: the decisive f
 veto with the highest (precedence, unrated, lower tier) — the first on ties — or else caps and
 requirements applied pass by pass exactly as the engine's loop, which also names the veto
 that set the final tier. Undetermined vetoes hold a row back unless they are moot there, as in
-:func:`tierlib._decide.moot_vetoes`.
+:func:`tierlib._decide.moot_vetoes`; a row whose score waits for data is decided only by a
+decisive veto (its tier by score is then len(tiers) + 1, beyond every tier, which an outcome
+without a decisive veto leaves as it is and so never equals a decided tier).
 """
 
 from __future__ import annotations
@@ -126,11 +128,15 @@ def vetoes(
         any_und |= u
     score_tier = out.score_tier.copy()
     score_tier[score_tier < 0] = nt
+    # a score waiting for data: nt + 1, which no cap or requirement touches (see _limit)
+    score_tier[pending] = nt + 1
     tier, winner, setter = _resolve(plan, out.applied, score_tier)
     for j, v in enumerate(rs.vetoes):
         won = winner == j if v.effect in ("force", "unrated") else setter == j
         out.decisive[v.id] = out.applied[v.id] & won
-    hold = pending | (any_und & ~_moot(plan, out, score_tier, tier, any_und & ~pending))
+    # without a score only a decisive veto decides, and undetermined vetoes must be moot
+    waits = tier > nt
+    hold = waits | (any_und & ~_moot(plan, out, score_tier, tier, any_und & ~waits))
     none = tier >= nt
     out.status = none.astype(np.int8)
     out.status[hold] = 2

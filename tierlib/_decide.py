@@ -9,7 +9,10 @@ Veto precedence: force and unrated effects are decisive; among those that fired,
 ``precedence`` wins, ties going to the harsher outcome (unrated, then the lower tier). When none
 is decisive, caps and requirements lower the tier the score gives until none applies. A veto
 whose input is missing leaves the result pending unless it is moot: every way the undetermined
-vetoes could go (each applying or not, at most MOOT_LIMIT of them) gives the same tier.
+vetoes could go (each applying or not, at most MOOT_LIMIT of them) gives the same tier. A score
+that waits for data (an indicator's input missing under the ``pending`` policy) leaves the
+result pending unless a decisive force or unrated veto decides it whatever the score — and
+whatever the undetermined vetoes: the organization is then rated (or unrated) without a score.
 """
 
 from __future__ import annotations
@@ -365,11 +368,13 @@ class Run:
                 applied.append(veto)
         index = self.e._c.tier_index
         tier, winner, setter = resolve(rs, index, applied, score_tier)
-        # an undetermined veto is waited for only if some outcome of it could change the tier
+        # an undetermined veto is waited for only if some outcome of it could change the tier;
+        # a score still waiting for data decides nothing, but a decisive veto may decide anyway
+        decided = winner is not None if pending else True
         moot = (
-            bool(undetermined)
-            and not pending
-            and moot_vetoes(rs, index, applied, undetermined, score_tier, tier)
+            decided
+            and bool(undetermined)
+            and moot_vetoes(rs, index, applied, undetermined, score_tier, tier, not pending)
         )
         out: list[FiredVeto] = []
         for v in applied:
@@ -399,7 +404,7 @@ class Run:
                 "undetermined",
                 _MOOT_NOTE if moot else "an input is missing: the result stays pending",
             )
-        if pending or (undetermined and not moot):
+        if not decided or (undetermined and not moot):
             return tuple(out), None, "pending"
         return tuple(out), tier, ("rated" if tier is not None else "unrated")
 
@@ -448,9 +453,13 @@ def moot_vetoes(
     undetermined: list[model.Veto],
     score_tier: str | None,
     tier: str | None,
+    scored: bool = True,
 ) -> bool:
     """Whether every outcome of the ``undetermined`` vetoes (each applying or not) leaves
-    ``tier``, the tier with none of them applied (up to MOOT_LIMIT of them; more: False)."""
+    ``tier``, the tier with none of them applied (up to MOOT_LIMIT of them; more: False).
+
+    Without a score (``scored`` False: it waits for data) an outcome gives a tier only
+    through a decisive force or unrated veto; one with none could give any tier."""
     k = len(undetermined)
     if k > MOOT_LIMIT:
         return False
@@ -458,7 +467,8 @@ def moot_vetoes(
     for bits in range(1, 1 << k):
         ids_s = ids | {undetermined[j].id for j in range(k) if bits >> j & 1}
         alt = [v for v in rs.vetoes if v.id in ids_s]  # rule-file order, as the engine
-        if resolve(rs, index, alt, score_tier)[0] != tier:
+        got, winner, _ = resolve(rs, index, alt, score_tier)
+        if got != tier or not (scored or winner is not None):
             return False
     return True
 

@@ -21,7 +21,7 @@ Template: TypeAlias = tuple[str, str]  # a phrase in Chinese and English, some a
 
 __all__ = [
     "FIXED", "PHRASES", "Lang", "Template", "Text", "bound_text", "fill", "join", "label", "partial",
-    "range_text", "t",
+    "range_text", "t", "unit_text",
 ]  # fmt: skip
 
 
@@ -68,6 +68,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "eff.unrated": ("不予定级", "not rated"), "eff.cap": ("封顶：最高定为{t}", "cap: at best {t}"),
     "eff.require": ("未满足：不能定为{t}", "requirement not met: cannot be {t}"),
     "alone": ("仅按得分 {s} 分本应为{t}", "the score alone, {s}, would have been {t}"),
+    "alone.wait": ("得分待定：{x}", "the score is pending: {x}"),
     "alone.same": ("按得分 {s} 分亦为{t}", "the score alone, {s}, gives {t} too"),
     "h.force": ("一票否决：{r}，定为{t}；{alone}。", "Veto: {r} forced {t}; {alone}."),
     "h.unrated": ("不予定级：{r}；{alone}。", "Not rated: {r}; {alone}."),
@@ -177,14 +178,25 @@ def label(lab: model.Label) -> Text:
     return Text(lab.zh, lab.en or lab.zh)
 
 
-def bound_text(word: str, value: Fraction, unit: str = "分") -> Text:
-    """``90 分以上`` / ``at least 90``: a bound in the policy's own boundary words."""
-    u = t("unit." + unit) if f"unit.{unit}" in PHRASES else Text(unit, unit)
+def unit_text(unit: str, en: str = "") -> Text:
+    """A unit in both languages: ``en`` when the rule file gives it (``unit: {zh: 户, en:
+    households}``), else the built-in name (元 yuan, 月 个月/months, 次 times; 分 none in
+    English), else the unit as written."""
+    known = FIXED.get("unit." + unit)
+    if known is None:
+        return Text(unit, en or unit)
+    return Text(known.zh, en) if en else known
+
+
+def bound_text(word: str, value: Fraction, unit: str | Text = "分") -> Text:
+    """``90 分以上`` / ``at least 90``: a bound in the policy's own boundary words (``unit``:
+    as written, or both languages, as :func:`unit_text` gives them)."""
+    u = unit_text(unit) if isinstance(unit, str) else unit
     u = Text(f" {u.zh}" if u.zh else "", f" {u.en}" if u.en else "")
     return t(word, n=fmt(value), u=u)
 
 
-def range_text(rng: model.Bound, unit: str) -> Text:
+def range_text(rng: model.Bound, unit: str | Text) -> Text:
     words = ("at_least", "above", "below", "at_most")
     parts = [bound_text(w, v, unit) for w in words if (v := getattr(rng, w)) is not None]
     return join(parts, "、", " and ")

@@ -243,8 +243,11 @@ def _cmd_evaluate(
 
 def _table_line(o: Outcome, labels: Mapping[str, str]) -> str:
     tier = labels.get(o.tier or "", o.status)
-    score = "" if o.score is None else fmt_fraction(o.score)
-    vetoes = f"  [{','.join(o.vetoes)}]" if o.vetoes else ""
+    score = (
+        fmt_fraction(o.score) if o.score is not None else "" if o.status == "pending" else "待定"
+    )
+    ids = [*o.vetoes, *(f"?{v}" for v in o.undetermined)]  # ?: undetermined, for want of data
+    vetoes = f"  [{','.join(ids)}]" if ids else ""
     return f"{o.row:>5}  {plain(o.org_id):<12} {_pad(plain(o.org_name), 10)} {o.year or '':>4}  {score:>6}  {tier}{vetoes}"
 
 

@@ -158,7 +158,7 @@ class Decision:
     year: int | None
     status: Status
     tier: str | None
-    score: Fraction | None
+    score: Fraction | None  # None: the score waits for data (pending, or a veto decided anyway)
     raw_score: Fraction | None
     score_tier: str | None
     dimensions: Mapping[str, Fraction]

@@ -192,12 +192,32 @@ def _headline(c: _Ctx, reasons: list[Reason], s: str) -> Text:
     remembered by what it is built from, the tiers and the decisive reasons (a reason's label is
     its id's)."""
     d = c.d
+    if d.score is None:  # a decisive veto decided while the score waits for data
+        return _unscored(c, reasons)
     decisive = tuple([(r.id, r.effect) for r in reasons if r.state == "decisive"])
     key = (d.tier, d.score_tier, decisive)
     frame = c.s.frames.get(key)
     if frame is None:
         frame = c.s.keep(c.s.frames, key, _frame(c, reasons))
     return _fill(frame, s=s)
+
+
+def _unscored(c: _Ctx, reasons: list[Reason]) -> Text:
+    """The headline of a decision a force or unrated veto made without a score: the veto, and
+    what the score still waits for."""
+    s = c.s
+    waits = [
+        _t(
+            "p.ind",
+            x=_label(s.inds[ev.id].label),
+            f=_join([s.fact_label(n) for n in c.missing_facts(ev)]),
+        )
+        for ev in c.missing
+        if ev.result == "pending" and ev.id in s.inds
+    ]
+    alone = _t("alone.wait", x=_join(waits or [_t("p.all")], "；", "; "))
+    r = next(r for r in reasons if r.state == "decisive" and r.effect in _FORCE)
+    return _t("h." + r.effect, r=r.label, t=s.tier(c.d.tier), alone=alone)
 
 
 def _frame(c: _Ctx, reasons: list[Reason]) -> Template:
