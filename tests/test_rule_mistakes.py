@@ -2,11 +2,13 @@
 
 E134 a percentage on a score threshold; E314 a text fact compared with a text not among its
 values; E106 a '、' inside a [...] list; unknown ids written as their Chinese labels; the flow
-form of `when: !x`; E143 an overlay element whose id is a near miss of a base id.
+form of `when: !x`; E143 an overlay element (of any section, or a fact) whose id is a near
+miss of a base id.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -235,9 +237,11 @@ def test_an_overlay_veto_whose_id_is_a_near_miss_of_a_base_id_is_an_error(monkey
     assert "'satisfacton_cap' is not in the base" in p.message
     assert "the base's veto 'satisfaction_cap'" in p.message
     assert p.suggestion == (
-        "did you mean 'satisfaction_cap'? To add a veto beside it, write new: true"
+        "did you mean 'satisfaction_cap' (群众满意度低于80%，最高定为三类)? "
+        "To add a veto beside it, write new: true"
     )
-    assert check(OVERLAY, monkeypatch)[(13, 10)].suggestion.startswith("did you mean 'yellow'?")
+    flag = check(OVERLAY, monkeypatch)[(13, 10)].suggestion
+    assert flag.startswith("did you mean 'yellow' (黄色预警)?")
 
 
 def test_a_deliberate_addition_with_a_similar_id_is_marked_new(monkeypatch):
@@ -275,3 +279,118 @@ def test_new_is_no_key_of_a_file_without_extends(tmp_path):
     path = tmp_path / "plain.yaml"
     path.write_text(text, encoding="utf-8")
     assert [p.code for p in tierlib.check(path)] == ["E110"]
+
+
+EVERY = "87_overlay_near_miss_every_section"
+
+
+@pytest.mark.parametrize(
+    ("at", "what", "meant"),
+    [
+        ((5, 3), "fact 'satisfacton'", "'satisfaction' (群众满意度)? To add a fact"),
+        ((8, 10), "dimension 'democrazy'", "'democracy' (管理民主)? To add a dimension"),
+        ((10, 9), "indicator 'satisfacton'", "'satisfaction' (群众满意度)? To add an indicator"),
+        ((17, 10), "tier 'clas3'", "'class3' (三类)? To add a tier"),
+        ((20, 10), "quota 'lagging_village'", "'lagging_villages' (后进村党组织（倒排）)? To add"),
+        ((22, 10), "streak 'replace_secretry'", "'replace_secretary' (连续2年软弱涣散)? To add"),
+        ((24, 10), "deadline 'timed_promotoin'", "'timed_promotion' (限时晋位)? To add a deadline"),
+    ],
+)
+def test_a_near_miss_of_a_base_id_is_an_error_in_every_section(
+    at: tuple[int, int], what: str, meant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each id of an overlay's element, and each fact name, that nearly is a base one is
+    E143 at the id, naming the base id meant with its Chinese label."""
+    p = check(EVERY, monkeypatch)[at]
+    assert p.code == "E143"
+    assert p.message.startswith(f"{what} is not in the base, so it is added next to the base's")
+    assert p.suggestion == f"did you mean {meant}" + p.suggestion.split(meant)[1]
+    assert p.suggestion.endswith("beside it, write new: true")
+
+
+def test_a_near_miss_is_read_as_the_replacement_meant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dimension, indicator and tier typos are read as replacing the base's, so neither a
+    sum (E120, E121) nor the tier order (E122, E126) is reported because of them; new: true on
+    an indicator and a fact close to base ones is accepted, on a base tier's id it is E143."""
+    problems = check(EVERY, monkeypatch)
+    assert [p.code for p in problems.values()] == ["E143"] * 8
+    assert (
+        "tier 'class4' is marked new: true, but the base has a tier" in problems[(18, 10)].message
+    )
+    assert all(line not in (6, 15) for line, _ in problems)
+
+
+def test_an_overlay_with_every_near_miss_fixed_loads(tmp_path: Path) -> None:
+    """With the ids written as meant, each replaces its base element; the additions marked
+    new: true (a bonus indicator, a fact) are there beside the base's."""
+    text = (ROOT / INVALID / f"{EVERY}.yaml").read_text(encoding="utf-8")
+    text = text.replace("../../../rules/default.yaml", str(ROOT / "rules" / "default.yaml"))
+    for old, meant in [
+        ("  satisfacton: {kind", "  satisfaction: {kind"),
+        ("democrazy", "democracy"),
+        ("id: satisfacton", "id: satisfaction"),
+        ("clas3", "class3"),
+        ("label: 四类, new: true", "label: 四类"),
+        ("lagging_village,", "lagging_villages,"),
+        ("replace_secretry", "replace_secretary"),
+        ("timed_promotoin", "timed_promotion"),
+    ]:
+        assert old in text
+        text = text.replace(old, meant)
+    path = tmp_path / "overlay.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert tierlib.check(path) == []
+    rs = tierlib.load(path)
+    base = tierlib.load(ROOT / "rules" / "default.yaml")
+    assert [i.id for i in rs.indicators] == [*(i.id for i in base.indicators), "satisfaction_bonus"]
+    assert rs.indicators[-2].linear is not None
+    assert rs.indicators[-2].linear.floor == Fraction(1, 2)
+    assert [t.id for t in rs.tiers] == [t.id for t in base.tiers]
+    assert rs.tiers[2].range.at_least == 65
+    assert [d.id for d in rs.dimensions] == [d.id for d in base.dimensions]
+    assert len(rs.quotas) == len(base.quotas)
+    assert rs.quotas[0].share == Fraction(1, 20)
+    assert (rs.streaks[0].years, rs.deadlines[0].months) == (3, 6)
+    assert set(rs.facts) == {*base.facts, "satisfaction_2023"}
+
+
+def test_an_id_the_overlay_removes_is_no_near_miss(tmp_path: Path) -> None:
+    """An overlay that drops a base element and adds one with a similar id means to."""
+    path = tmp_path / "overlay.yaml"
+    path.write_text(
+        f"extends: {ROOT / 'rules' / 'default.yaml'}\n"
+        "remove: {vetoes: [satisfaction_cap]}\n"
+        "vetoes:\n  - {id: satisfaction_caps, reason: 满意度低于85%, when: satisfaction < 85%,"
+        " effect: cap, tier: class3}\n",
+        encoding="utf-8",
+    )
+    assert tierlib.check(path) == []
+    ids = [v.id for v in tierlib.load(path).vetoes]
+    assert "satisfaction_caps" in ids
+    assert "satisfaction_cap" not in ids
+
+
+def test_new_true_is_valid_under_the_schema_in_every_section() -> None:
+    """Editors must not flag the new: true that marks a deliberate addition (E143) in any
+    section, nor on a fact."""
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "tierlib/schema/tierlib-rules.schema.json").read_text("utf-8"))
+    doc = {
+        "extends": "default.yaml",
+        "facts": {"income_2023": {"kind": "number", "new": True}},
+        "dimensions": [{"id": "x", "label": "X", "max": 5, "new": True}],
+        "indicators": [
+            {"id": "x", "label": "X", "max": 1, "bonus": True, "new": True,
+             "all_or_nothing": {"when": "ok"}}
+        ],
+        "tiers": [{"id": "x", "label": "X", "new": True}],
+        "quotas": [{"id": "x", "label": "X", "org_type": "village", "share": "5%", "new": True}],
+        "streaks": [{"id": "x", "label": "X", "tiers": ["x"], "years": 2, "action": "A",
+                     "new": True}],
+        "deadlines": [{"id": "x", "label": "X", "tiers": ["x"], "months": 6, "new": True}],
+    }  # fmt: skip
+    jsonschema.validate(doc, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**doc, "tiers": [{"id": "x", "label": "X", "new": "yes"}]}, schema)

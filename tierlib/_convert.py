@@ -123,6 +123,39 @@ def _structure_label(value: Any, _: Any) -> model.Label:
     raise _Bad(f"expected a label (text or {{zh: …, en: …}}), got {_describe(value)}")
 
 
+def _structure_unit(value: Any, _: Any) -> str | None:
+    """A fact's unit: text (元, 户), or ``{zh: 户, en: households}`` (the zh text is kept here;
+    :func:`_unit_en` gives the English); null is none."""
+    if value is None or isinstance(value, str):
+        return None if value is None else str(value)
+    if isinstance(value, Mapping):
+        extra = sorted(set(value) - {"zh", "en"})
+        if extra:
+            raise ForbiddenExtraKeysError("", model.Label, set(extra))
+        zh, en = value.get("zh"), value.get("en", "")
+        if not isinstance(zh, str) or not zh.strip():
+            raise _Bad(
+                f"a unit needs its Chinese under zh, got {_describe(zh)}",
+                hint="write e.g. unit: {zh: 户, en: households}",
+            )
+        if not isinstance(en, str):
+            raise _Bad(
+                f"a unit's English (en) must be text, got {_describe(en)}",
+                hint="write e.g. unit: {zh: 户, en: households}",
+            )
+        return str(zh)
+    raise _Bad(
+        f"expected a unit (text, or {{zh: …, en: …}}), got {_describe(value)}",
+        hint="write e.g. unit: 元, or unit: {zh: 户, en: households}",
+    )
+
+
+def _unit_en(value: Any) -> str | None:
+    """The English of a unit written ``{zh: …, en: …}`` (already checked), else None."""
+    en = value.get("en") if isinstance(value, Mapping) else None
+    return str(en) if isinstance(en, str) and en else None
+
+
 def _structure_points(value: Any, _: Any) -> tuple[Fraction, Fraction]:
     if isinstance(value, list):
         if len(value) != 2:
@@ -198,6 +231,9 @@ def _located(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     if cls is model.RuleSet:
         overrides["sources"] = override(omit=True)
         overrides["source_sha256"] = override(omit=True)
+    if cls is model.FactSpec:  # unit: text or {zh, en}; unit_en is no key of its own
+        overrides["unit"] = override(struct_hook=_structure_unit)
+        overrides["unit_en"] = override(omit=True)
     base: Callable[[Any, Any], Any] = make_dict_structure_fn(
         cls, conv, _cattrs_forbid_extra_keys=True, **overrides
     )
@@ -208,7 +244,22 @@ def _located(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
         obj = base(value, cls)
         if "loc" in fields:
             obj = attrs.evolve(obj, loc=loc_of(value, model.NOWHERE))
+        if cls is model.FactSpec and (en := _unit_en(value.get("unit"))) is not None:
+            obj = attrs.evolve(obj, unit_en=en)
         return obj
+
+    return hook
+
+
+def _unstructure_fact(base: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
+    """A fact as written: a unit with an English label as ``{zh, en}`` (a unit without one
+    stays text, as the canonical text of every rule set hashed so far has it)."""
+
+    def hook(spec: model.FactSpec) -> dict[str, Any]:
+        out = base(spec)
+        if spec.unit_en:
+            out["unit"] = {"zh": spec.unit or "", "en": spec.unit_en}
+        return out
 
     return hook
 
@@ -261,19 +312,19 @@ def make_converter() -> cattrs.Converter:
         conv.register_structure_hook(cls, _located(conv, cls))
         if cls is model.Rounding:
             continue
-        conv.register_unstructure_hook(
+        unstructure = make_dict_unstructure_fn(
             cls,
-            make_dict_unstructure_fn(
-                cls,
-                conv,
-                _cattrs_omit_if_default=True,
-                **{  # type: ignore[arg-type]  # cattrs types **kwargs as its flags
-                    f.name: override(omit=True)
-                    for f in attrs.fields(cls)
-                    if f.name in ("loc", "sources", "source_sha256")
-                },
-            ),
+            conv,
+            _cattrs_omit_if_default=True,
+            **{  # type: ignore[arg-type]  # cattrs types **kwargs as its flags
+                f.name: override(omit=True)
+                for f in attrs.fields(cls)
+                if f.name in ("loc", "sources", "source_sha256", "unit_en")
+            },
         )
+        if cls is model.FactSpec:
+            unstructure = _unstructure_fact(unstructure)
+        conv.register_unstructure_hook(cls, unstructure)
     conv.register_unstructure_hook(Fraction, _unstructure_fraction)
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, get_args(_ast.Expr)), to_text
@@ -335,6 +386,8 @@ def _walk(
         for name in sorted(exc.extra_fields):
             where = node.key_locs.get(name, loc) if isinstance(node, LDict) else loc
             hint = did_you_mean(name, allowed) or f"allowed here: {', '.join(allowed)}"
+            if name == "unit_en" and exc.cl is model.FactSpec:
+                hint = "write the unit with its English as unit: {zh: …, en: …}"
             out.append(Problem("E110", f"unknown key {name!r}", where, hint))
     elif isinstance(exc, ExprError):
         out.extend(exc.problems)
@@ -349,7 +402,7 @@ def _walk(
 
 def _allowed(exc: ForbiddenExtraKeysError) -> list[str]:
     allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else ["zh", "en"]
-    return [a for a in allowed if a not in ("loc", "sources", "source_sha256")]
+    return [a for a in allowed if a not in ("loc", "sources", "source_sha256", "unit_en")]
 
 
 def _misspelled(exc: ClassValidationError | IterableValidationError) -> set[str]:

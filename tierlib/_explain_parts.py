@@ -271,7 +271,7 @@ def _step_text(
         else:
             how = t("met" if met else "not met")
     elif ind.bands is not None:
-        unit = s.rs.facts[ind.bands.fact].unit or ""
+        unit = s.units.get(ind.bands.fact, Text("", ""))
         bands = ind.bands.bands
         band = next((b for j, b in enumerate(bands) if (b.id or str(j)) == ev.id), None)
         if band is None:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from tierlib import model
 from tierlib._explanation import Fact, IndicatorLine, Line, NextTier, Reason, Step
-from tierlib._phrases import PHRASES, Text, bound_text, join, label, partial, t
+from tierlib._phrases import PHRASES, Text, bound_text, join, label, partial, t, unit_text
 from tierlib.decision import TraceEvent, fmt
 from tierlib.errors import Location
 
@@ -38,8 +38,8 @@ class Facts(dict[tuple[str, str], Fact]):
 
     def __init__(
         self,
-        labels: dict[str, tuple[Text, str]],
-        label_of: Callable[[str], tuple[Text, str]],
+        labels: dict[str, tuple[Text, str, str]],
+        label_of: Callable[[str], tuple[Text, str, str]],
         size: int,
     ) -> None:
         super().__init__()
@@ -47,8 +47,8 @@ class Facts(dict[tuple[str, str], Fact]):
 
     def __missing__(self, pair: tuple[str, str]) -> Fact:
         name, value = pair
-        lab, unit = self.labels.get(name) or self.label_of(name)  # a declared fact's, or else
-        got = Fact(name, lab, value, unit)
+        lab, unit, unit_en = self.labels.get(name) or self.label_of(name)  # a declared fact's
+        got = Fact(name, lab, value, unit, unit_en)
         if self.size:  # as remember()
             if len(self) >= self.size:
                 self.clear()
@@ -75,8 +75,16 @@ class Static:
         self.vetoes = {x.id: x for x in rs.vetoes}
         self.tier_texts = {x.id: label(x.label) for x in rs.tiers}
         self.fact_labels = {  # the declared facts' (see label_of for the others)
-            name: (label(spec.label) if spec.label else Text(name, name), spec.unit or "")
+            name: (
+                label(spec.label) if spec.label else Text(name, name),
+                spec.unit or "",
+                spec.unit_en or "",
+            )
             for name, spec in rs.facts.items()
+        }
+        # each declared fact's unit in both languages (for a band's range: range_text)
+        self.units = {
+            name: unit_text(spec.unit or "", spec.unit_en or "") for name, spec in rs.facts.items()
         }
         # per indicator (by position): its items by id, and the parts of its line
         self.items = [
@@ -156,20 +164,21 @@ class Static:
             return got
         return t("unrated") if tier_id is None else Text(tier_id, tier_id)
 
-    def label_of(self, name: str) -> tuple[Text, str]:
-        """The label and unit of a fact name: a declared fact's, the score's, an indicator's
-        points (``points.<id>``) or a dimension's subtotal (``dimension.<id>``)."""
+    def label_of(self, name: str) -> tuple[Text, str, str]:
+        """The label and unit (as written, and its English if given) of a fact name: a
+        declared fact's, the score's, an indicator's points (``points.<id>``) or a
+        dimension's subtotal (``dimension.<id>``)."""
         got = self.fact_labels.get(name)
         if got is not None:
             return got
         head, _, rest = name.partition(".")
         if name == "score":
-            return t("score"), ""
+            return t("score"), "", ""
         if head == "points" and rest in self.inds:
-            return t("points", x=label(self.inds[rest].label)), ""
+            return t("points", x=label(self.inds[rest].label)), "", ""
         if head == "dimension" and rest in self.dims:
-            return t("subtotal", x=label(self.dims[rest].label)), ""
-        return Text(name, name), ""
+            return t("subtotal", x=label(self.dims[rest].label)), "", ""
+        return Text(name, name), "", ""
 
     def fact_label(self, name: str) -> Text:
         return self.label_of(name)[0]

@@ -10,7 +10,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from tierlib._phrases import PHRASES, Lang, Text, t
+from tierlib._phrases import Lang, Text, t, unit_text
 from tierlib.decision import Provenance
 
 State: TypeAlias = Literal["decisive", "outweighed", "idle", "undetermined", "applies"]
@@ -24,11 +24,12 @@ class Fact:
     label: Text
     value: str
     unit: str = ""
+    unit_en: str = ""  # the rule file's English for the unit (unit: {zh: 户, en: households})
 
     def shown(self, lang: Lang) -> str:
         if self.value in ("true", "false", "missing", "excluded"):
             return t(self.value).get(lang)
-        unit = t("unit." + self.unit).get(lang) if f"unit.{self.unit}" in PHRASES else self.unit
+        unit = unit_text(self.unit, self.unit_en).get(lang)
         return f"{self.value} {unit}".strip()
 
 

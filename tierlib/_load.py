@@ -10,7 +10,6 @@ problem in the file.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -24,12 +23,12 @@ import yaml
 from tierlib import model
 from tierlib._check import check_ruleset
 from tierlib._convert import make_converter
+from tierlib._overlay import LISTS, merge
 from tierlib._structure import structure
-from tierlib._yaml import LDict, LList, read
+from tierlib._yaml import LDict, read
 from tierlib.decision import fmt_fraction
 from tierlib.errors import Location, Problem, RuleSetError, did_you_mean
 
-LISTS = ("dimensions", "indicators", "tiers", "vetoes", "flags", "quotas", "streaks", "deadlines")
 TOP_KEYS = ("scheme", "extends", "remove", "facts", "below_lowest", *LISTS)
 BOUND_WORDS = {
     "at_least": "at_least",
@@ -264,7 +263,7 @@ def _resolve(
     base = _resolve(base_path, None, chain, problems)
     if base is None:
         return None
-    return _merge(base, tree, data.get("remove"), data.key_locs.get("remove"), problems)
+    return merge(base, tree, data.get("remove"), data.key_locs.get("remove"), problems)
 
 
 def _normalise(tree: LDict, problems: list[Problem]) -> None:
@@ -313,155 +312,3 @@ def _normalise(tree: LDict, problems: list[Problem]) -> None:
 
 def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
-
-
-def _merge(
-    base: LDict, child: LDict, remove: Any, remove_loc: Location | None, problems: list[Problem]
-) -> LDict:
-    """The child's sections over the base's: elements replaced or appended by id; ``remove`` drops."""
-    out = LDict(base)
-    out.loc = child.loc
-    out.key_locs, out.value_locs = (
-        {**base.key_locs, **child.key_locs},
-        {**base.value_locs, **child.value_locs},
-    )
-    for key, value in child.items():
-        if key in ("__sources__", "__sha256__"):
-            continue
-        if (key == "scheme" and isinstance(value, LDict) and isinstance(base.get(key), LDict)) or (
-            key == "facts" and isinstance(value, LDict) and isinstance(base.get(key), LDict)
-        ):
-            merged = LDict({**base[key], **value})
-            merged.loc = value.loc
-            merged.key_locs = {**base[key].key_locs, **value.key_locs}
-            merged.value_locs = {**base[key].value_locs, **value.value_locs}
-            out[key] = merged
-        elif key in LISTS and isinstance(value, LList) and isinstance(base.get(key), LList):
-            out[key] = _merge_list(base[key], value, key, problems)
-        elif key in LISTS and isinstance(value, LList) and key not in base:
-            none = LList()
-            none.loc, none.item_locs = value.loc, []
-            out[key] = _merge_list(none, value, key, problems)  # new: marks are taken off
-        else:
-            out[key] = value
-    out["__sources__"] = [*child["__sources__"], *base["__sources__"]]
-    out["__sha256__"] = [*child["__sha256__"], *base["__sha256__"]]
-    if remove is None:
-        return out
-    if not isinstance(remove, LDict):
-        problems.append(
-            Problem("E111", "remove: expects a mapping of section → ids", remove_loc or child.loc)
-        )
-        return out
-    for section, ids in remove.items():
-        where = remove.key_locs[section]
-        if section not in LISTS:
-            problems.append(
-                Problem(
-                    "E110", f"cannot remove from {section!r}", where, did_you_mean(section, LISTS)
-                )
-            )
-            continue
-        current = out.get(section)
-        names = [str(i) for i in ids] if isinstance(ids, list) else [str(ids)]
-        have = [e.get("id") for e in current] if isinstance(current, LList) else []
-        for i, name in enumerate(names):
-            loc = ids.item_locs[i] if isinstance(ids, LList) else remove.value_locs[section]
-            if name not in have:
-                problems.append(
-                    Problem(
-                        "E142",
-                        f"remove: no {section[:-1]} {name!r} in the base",
-                        loc,
-                        did_you_mean(name, [str(h) for h in have]),
-                    )
-                )
-        if isinstance(current, LList):
-            out[section] = _filter_list(current, set(names))
-    return out
-
-
-#: Sections where an overlay's element with a new id is checked against the base's ids (E143):
-#: an added veto or flag changes decisions silently, a typo of an id to replace included.
-NEAR_MISS_SECTIONS = ("vetoes", "flags")
-#: How alike (difflib's ratio) an added id and a base id must be to be taken for a typo:
-#: satisfacton_cap / satisfaction_cap (0.97) are; no_recruits / no_venue (0.53) are not.
-NEAR_MISS = 0.85
-
-
-def _merge_list(base: LList, child: LList, section: str, problems: list[Problem]) -> LList:
-    def key_of(element: Any) -> str | None:  # only text ids match (a list is unhashable)
-        key = element.get("id") if isinstance(element, LDict) else None
-        return str(key) if isinstance(key, str) else None
-
-    index = {key_of(e): i for i, e in enumerate(base) if key_of(e) is not None}
-    items, locs = list(base), list(base.item_locs)
-    for item, loc in zip(child, child.item_locs):
-        key = key_of(item)
-        if section in NEAR_MISS_SECTIONS and isinstance(item, LDict):
-            item = _added(item, key, [k for k in index if k is not None], section, problems)
-        if key is not None and key in index:
-            items[index[key]], locs[index[key]] = item, loc
-        else:
-            items.append(item)
-            locs.append(loc)
-    out = LList(items)
-    out.loc, out.item_locs = child.loc, locs
-    return out
-
-
-def _added(
-    item: LDict, key: str | None, base_ids: list[str], section: str, problems: list[Problem]
-) -> LDict:
-    """``item`` of an overlay without its ``new:`` mark; E143 when its id is not in the base
-    but a near miss of a base id (a typo adds a second veto instead of replacing one) and it
-    is not marked ``new: true``, or when it is marked new but replaces a base element."""
-    what = {"vetoes": "veto"}.get(section, section[:-1])
-    marked = item.get("new", False)
-    where = item.value_locs.get("id", item.loc)
-    if "new" in item:
-        if not isinstance(marked, bool):
-            problems.append(Problem("E111", "new: expects true or false", item.value_locs["new"]))
-            marked = True  # it says something; no E143 on top
-        rest = LDict({k: v for k, v in item.items() if k != "new"})
-        rest.loc = item.loc
-        rest.key_locs = {k: v for k, v in item.key_locs.items() if k != "new"}
-        rest.value_locs = {k: v for k, v in item.value_locs.items() if k != "new"}
-        item = rest
-    if key is None:
-        return item
-    if key in base_ids:
-        if marked is True:
-            problems.append(
-                Problem(
-                    "E143",
-                    f"{what} {key!r} is marked new: true, but the base has a {what} {key!r}, "
-                    "which it replaces",
-                    where,
-                    f"give the new {what} an id of its own, or remove new: true to replace it",
-                )
-            )
-        return item
-    close = difflib.get_close_matches(key, sorted(base_ids), n=1, cutoff=NEAR_MISS)
-    if close and marked is not True:
-        problems.append(
-            Problem(
-                "E143",
-                f"{what} {key!r} is not in the base, so it is added next to the base's "
-                f"{what} {close[0]!r} instead of replacing it",
-                where,
-                f"did you mean {close[0]!r}? To add a {what} beside it, write new: true",
-            )
-        )
-    return item
-
-
-def _filter_list(items: LList, drop: set[str]) -> LList:
-    keep = [
-        (e, loc)
-        for e, loc in zip(items, items.item_locs)
-        if not (isinstance(e, LDict) and str(e.get("id")) in drop)
-    ]
-    out = LList(e for e, _ in keep)
-    out.loc, out.item_locs = items.loc, [loc for _, loc in keep]
-    return out

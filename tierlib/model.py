@@ -71,7 +71,9 @@ class Scheme:
 
 @attrs.frozen
 class FactSpec:
-    """A declared fact: its kind, label and admissible values."""
+    """A declared fact: its kind, label, admissible values and unit (as the policy writes
+    it, 元 or 户; with its English for explanations, unit: {zh: 户, en: households}, kept as
+    unit_en; without one, English names 元, 月, 次 and 分 itself and shows others as written)."""
 
     kind: FactKind
     label: Label | None = None
@@ -80,6 +82,7 @@ class FactSpec:
     integer: bool = False
     values: tuple[str, ...] | None = None
     unit: str | None = None
+    unit_en: str | None = None
     loc: Location = _loc()
 
 

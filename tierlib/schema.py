@@ -26,7 +26,8 @@ import attrs
 
 from tierlib import _ast, model
 from tierlib._convert import _NUMBER, _RATIO
-from tierlib._load import BOUND_WORDS, LISTS
+from tierlib._load import BOUND_WORDS
+from tierlib._overlay import LISTS
 
 __all__ = ["json_schema", "main"]
 
@@ -35,6 +36,18 @@ Schema = dict[str, Any]
 _EXPR_TYPES = frozenset(get_args(_ast.Expr))
 _LOWER = ("at_least", "above")
 _HIDDEN = ("loc", "sources", "source_sha256")  # where an element was read, never written
+# the elements an overlay adds or replaces by id (or, for facts, by name): they take new: (E143)
+_ADDED = (
+    "FactSpec",
+    "Dimension",
+    "Indicator",
+    "Tier",
+    "Veto",
+    "Flag",
+    "Quota",
+    "Streak",
+    "Deadline",
+)
 
 # Parts of the surface the model classes do not show.
 _DEFS: dict[str, Schema] = {
@@ -56,6 +69,25 @@ _DEFS: dict[str, Schema] = {
                 "required": ["zh"],
                 "additionalProperties": False,
             },
+        ],
+    },
+    "unit": {
+        "description": (
+            "A unit, as the policy writes it (元, 户), or with its English for explanations: "
+            "{zh: 户, en: households}."
+        ),
+        "anyOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "properties": {
+                    "zh": {"type": "string", "minLength": 1},
+                    "en": {"type": "string"},
+                },
+                "required": ["zh"],
+                "additionalProperties": False,
+            },
+            {"type": "null"},
         ],
     },
     "condition": {
@@ -106,10 +138,13 @@ def json_schema() -> Schema:
             "additionalProperties": False,
         },
     }
-    for kind in ("Veto", "Flag"):  # in an overlay: an addition, not a typo of a base id (E143)
+    for kind in _ADDED:  # in an overlay: an addition, not a typo of a base id (E143)
         defs[kind]["properties"]["new"] = {
             "type": "boolean",
-            "description": "With extends: this id is new, not a near miss of a base id.",
+            "description": (
+                "With extends: this id (for a fact, this name) is new, not a near miss of one "
+                "in the base."
+            ),
         }
     # a file that extends another may give only what differs, even a partial scheme
     scheme_required = defs["Scheme"].pop("required")
@@ -139,6 +174,10 @@ def _object(cls: type, defs: dict[str, Schema]) -> Schema:
             continue
         if field.name == "range" and cls in (model.Tier, model.Band):
             properties.update(_bound_words(lower_only=cls is model.Tier))
+            continue
+        if cls is model.FactSpec and field.name in ("unit", "unit_en"):
+            if field.name == "unit":  # unit_en is written as unit: {zh, en}
+                properties["unit"] = {"$ref": "#/$defs/unit"}
             continue
         schema = _schema(hints[field.name], defs)
         default = _default(field.default)
