@@ -69,6 +69,7 @@ def test_the_file_evaluate_wrote_verifies_clean(saved: dict[str, Path], suffix: 
         ("tier", "class2", "tier was class2, now class3"),
         ("score", "83.7", "score was 83.7, now 82.7"),
         ("vetoes", "", "vetoes was empty, now satisfaction_cap"),
+        ("decisive", "", "decisive was empty, now satisfaction_cap"),
     ],
 )
 def test_a_changed_tier_score_or_veto_is_reported_at_its_line(
@@ -76,7 +77,7 @@ def test_a_changed_tier_score_or_veto_is_reported_at_its_line(
 ) -> None:
     """Line 27 is rated class3 at 82.7, capped by satisfaction_cap."""
     line = read_csv(saved["csv"])[26]
-    assert line[8:13] == ["class3", "三类", "82.7", "satisfaction_cap", "green"]
+    assert line[8:15] == ["class3", "三类", "82.7", *["satisfaction_cap"] * 2, "", "green"]
     results = edited(saved["csv"], tmp_path / "results.csv", 27, column, value)
     code, lines, err = verify(results)
     assert (code, err) == (1, "")
@@ -355,3 +356,52 @@ def test_a_csv_row_with_more_cells_than_the_header_is_reported(
     code, lines, _ = verify(results)
     assert code == 1
     assert lines == [f"{results}:3: V107: row 3: 1 more cells than header columns"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_header_only_file_with_other_columns_is_one_located_error(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A data file's header without its rows is not taken for results that lack every row."""
+    header = read_csv(Path(COUNTY))[0]
+    if suffix == "csv":
+        results = write_csv(tmp_path / "results.csv", [header])
+        at = f"{results}:1"
+    else:
+        book = openpyxl.Workbook()
+        book.active.title = "结果"
+        book.active.append(header)
+        results = tmp_path / "results.xlsx"
+        book.save(results)
+        at = f"{results}[结果]:1"
+    code, out, err = call("verify", "--rules", DEFAULT, COUNTY, str(results))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {at}: V106: the header lacks the columns row, status, ")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("old", [False, True])
+def test_a_header_only_result_file_misses_every_data_row(
+    saved: dict[str, Path], tmp_path: Path, old: bool
+) -> None:
+    """The result columns and no rows (also as written before the undetermined column): each
+    data row is one V103, after the header."""
+    header = read_csv(saved["csv"])[0]
+    if old:
+        header.remove("undetermined")
+    results = write_csv(tmp_path / "results.csv", [header])
+    code, lines, err = verify(results)
+    assert (code, err) == (1, "")
+    assert len(lines) == 647
+    assert all(f"{results}:2: V103: row " in line for line in lines)
+    assert lines[0].endswith(": in the data, missing from the results")
+
+
+def test_an_empty_json_result_list_misses_every_data_row(tmp_path: Path) -> None:
+    """JSON has no header to check: an empty list lacks every row (V103 each)."""
+    results = tmp_path / "results.json"
+    results.write_text("[]\n", encoding="utf-8")
+    code, lines, _ = verify(results)
+    assert code == 1
+    assert len(lines) == 647
+    assert {line.split(": ")[1] for line in lines} == {"V103"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import attrs
@@ -18,7 +18,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tierlib.errors import Location
-from tierlib.tables import ALIASES, Row, Unreadable, _cells, _Records, _source, _text, _year
+from tierlib.tables import (
+    ALIASES,
+    Row,
+    Unreadable,
+    _cells,
+    _Records,
+    _source,
+    _text,
+    _year,
+    ignored_columns,
+)
 
 
 @attrs.frozen
@@ -47,12 +57,15 @@ class Batch:
     odd: Sequence[tuple[int, Row]]
 
 
-def read_tables(path: str | os.PathLike[str], size: int = 32768) -> Iterator[Batch]:
-    """The rows of :func:`read_rows`, in order, in batches of up to ``size`` rows.
+def read_tables(
+    path: str | os.PathLike[str], size: int = 32768, *, ignore_columns: Iterable[str] = ()
+) -> Iterator[Batch]:
+    """The rows of :func:`read_rows`, in order, in batches of up to ``size`` rows (without the
+    columns named in ``ignore_columns``, as ``read_rows`` leaves them out).
 
     A CSV or XLSX file is read batch by batch, so only one batch of cells is held at a time.
     """
-    source = _source(path)
+    source = _source(path, ignored_columns(ignore_columns))
     if isinstance(source, list):
         for lo in range(0, len(source), size):
             yield _row_batch(lo, source[lo : lo + size])

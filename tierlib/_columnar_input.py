@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tierlib import model
+from tierlib._columnar_arrow import arrow_columns, is_arrow_table
 from tierlib._columnar_num import I64, Mask, Rat
 from tierlib._facts import _coerce, is_missing, is_na, to_boolean, unwritable
 from tierlib.decision import decimal_places
@@ -111,29 +112,42 @@ def normalize_name(name: Any) -> str:
     return ALIASES.get(text, text)
 
 
-def table_columns(data: Any) -> dict[str, Column] | None:
-    """Columns of a mapping / DataFrame-like / Arrow-like table, or None for other data.
+def table_columns(data: Any, ignore: frozenset[str] = frozenset()) -> dict[str, Column] | None:
+    """Columns of a mapping / DataFrame-like / Arrow-like table, or None for other data;
+    columns whose :func:`normalize_name` is in ``ignore`` are left out (not even converted).
 
     Row ``i`` is the ``i``-th value of every column: positions, not index labels (the columns
     of a DataFrame share its index, whatever it is). A mapping whose pandas Series do not all
     have the same index (labels in the same order) is a DataError naming them: pairing their
     values by position would mix rows, and aligning them by label would make rows up."""
-    raw: Mapping[Any, Any]
+
+    def kept(name: Any) -> bool:
+        return not ignore or normalize_name(name) not in ignore
+
+    raw: Iterable[tuple[Any, Any]]
     if isinstance(data, Mapping):
-        raw = data
-    elif hasattr(data, "to_pydict") and hasattr(data, "column_names"):  # pyarrow.Table
-        raw = data.to_pydict()
+        raw = [(k, v) for k, v in data.items() if kept(k)]
+    elif is_arrow_table(data):  # column by column, not a Python object per cell
+        raw = arrow_columns(data, kept)
+    elif hasattr(data, "to_pydict") and hasattr(data, "column_names"):  # like pyarrow.Table
+        raw = [(k, v) for k, v in data.to_pydict().items() if kept(k)]
     elif hasattr(data, "columns") and hasattr(data, "to_dict"):  # pandas.DataFrame
-        raw = {c: data[c].to_numpy() for c in data.columns}
+        raw = [(c, data[c].to_numpy()) for c in data.columns if kept(c)]
     else:
         return None
+    return _named_columns(raw, isinstance(data, Mapping))
+
+
+def _named_columns(raw: Iterable[tuple[Any, Any]], mapping: bool) -> dict[str, Column]:
+    """The columns of :func:`table_columns` from ``(name, values)`` pairs; ``mapping``: they
+    are a mapping's items, whose pandas Series must share one index."""
     out: dict[str, Column] = {}
     indexes: dict[str, Any] = {}  # the pandas index of each Series in a mapping
-    for key, values in raw.items():
+    for key, values in raw:
         name = normalize_name(key)
         if name in out:
             raise DataError(f"column {name!r} appears twice")
-        if raw is data and is_series(values):
+        if mapping and is_series(values):
             indexes[name] = values.index
         if isinstance(values, np.ndarray) and values.ndim != 1:
             raise DataError(
@@ -265,6 +279,11 @@ def unwritable_rows(columns: Mapping[str, Column]) -> Mask | None:
     return out
 
 
+def _is_nan_float(value: Any) -> bool:
+    """Whether a value is a Python float NaN (equal to nothing, itself included)."""
+    return type(value) is float and value != value
+
+
 def _is_nan(value: Any) -> bool:
     """Whether a cell is a NaN (a float, or a numpy floating scalar)."""
     return isinstance(value, float | np.floating) and math.isnan(value)
@@ -279,23 +298,55 @@ _TEXT_ONLY = frozenset({str, type(None)})
 def distinct(col: Column) -> tuple[I64, list[Any]]:
     """Codes into the list of distinct values (by type and value: True, 1 and 1.0 differ),
     in order of first appearance (float16 and float32 cells stay numpy numbers: their
-    Python floats would mean other decimals)."""
+    Python floats would mean other decimals).
+
+    Cells are grouped by value in one dict pass; only when the distinct values are not all
+    text or empty are the cells' types compared with their group's (one vectorized pass),
+    and the few cells of another type than their group's first (1 in a group of True) get
+    groups of their own."""
     items = list(col) if col.dtype.kind == "f" and col.dtype.itemsize < 8 else col.tolist()
     try:
         uniq: dict[Any, int] = dict.fromkeys(items, 0)  # C speed; types may collapse here
-        keys: list[Any] = items
-        # text and empty cells never equal a value of another type: the plain key is exact
-        if col.dtype.kind != "U" and not _TEXT_ONLY.issuperset(map(type, uniq)):
-            keys = list(zip(map(type, items), items))
-            uniq = dict.fromkeys(keys, 0)
-            values = [v for _, v in uniq]
-        else:
-            values = list(uniq)
     except TypeError:  # an unhashable cell: one code per row
         return np.arange(len(items), dtype=np.int64), items
     for k, key in enumerate(uniq):
         uniq[key] = k
-    return np.fromiter(map(uniq.__getitem__, keys), np.int64, len(keys)), values
+    codes = np.fromiter(map(uniq.__getitem__, items), np.int64, len(items))
+    values = list(uniq)
+    # text, empty and NaN cells never equal a value of another type: the plain key is exact
+    if (
+        col.dtype.kind == "U"
+        or _TEXT_ONLY.issuperset(map(type, values))
+        or all(type(v) in _TEXT_ONLY or _is_nan_float(v) for v in values)
+    ):
+        return codes, values
+    types = np.fromiter(map(type, items), object, len(items))
+    firsts = np.fromiter(map(type, values), object, len(values))
+    odd = np.flatnonzero(types != firsts[codes])
+    if len(odd):
+        codes, values = _split_types(codes, values, items, odd)
+    return codes, values
+
+
+def _split_types(
+    codes: I64, values: list[Any], items: list[Any], odd: NDArray[np.intp]
+) -> tuple[I64, list[Any]]:
+    """Give the ``odd`` cells (of another type than the first of their group) groups by type
+    and value of their own, then number all groups in order of first appearance."""
+    extra: dict[tuple[type, Any], int] = {}
+    values = list(values)
+    for i in odd.tolist():
+        key = (type(items[i]), items[i])
+        code = extra.get(key)
+        if code is None:
+            code = extra[key] = len(values)
+            values.append(items[i])
+        codes[i] = code
+    _, first = np.unique(codes, return_index=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], [values[k] for k in order.tolist()]
 
 
 def text_column(col: Column, nan_missing: bool = True) -> Column:

@@ -170,9 +170,7 @@ def validate(
         spec = specs.get(name)
         if spec is None:
             problems.append(
-                Problem(
-                    "F111", f"{org_id}: unknown fact {name!r}", where, did_you_mean(name, specs)
-                )
+                Problem("F111", f"{org_id}: unknown fact {name!r}", where, _unknown(name, specs))
             )
             continue
         kind = type(value)
@@ -191,6 +189,14 @@ def validate(
         except ValueError as exc:
             problems.append(Problem(_code(exc), f"{org_id}: {name}: {exc}", where))
     return out, problems
+
+
+def _unknown(name: object, specs: Mapping[str, model.FactSpec]) -> str:
+    """The suggestion for an unknown fact: a close declared name, and how to leave out a
+    column that is no fact at all (备注, 电话)."""
+    close = did_you_mean(name, specs)
+    ignore = f"not a fact? leave the column out: --ignore-column {name}, ignore_columns=[{name!r}]"
+    return f"{close} {ignore}" if close else ignore
 
 
 @functools.lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import IO, Any, NamedTuple, cast
 
@@ -36,7 +36,9 @@ from tierlib.tables import (
     Outcome,
     Row,
     _text,
+    applied_vetoes,
     count_rows,
+    ignored_columns,
     iter_rows,
     to_organization,
 )
@@ -85,13 +87,14 @@ class FirstRows:
 
 
 def evaluate_file(
-    engine: Engine, path: str, stderr: IO[str]
+    engine: Engine, path: str, stderr: IO[str], ignore_columns: Iterable[str] = ()
 ) -> tuple[list[tuple[Location, Decision]], list[Failure]]:
     """Evaluate every row, in order; a row that fails, or repeats an organization and year
-    (D105, :class:`FirstRows`), is kept as a failure with its location."""
+    (D105, :class:`FirstRows`), is kept as a failure with its location. The columns named in
+    ``ignore_columns`` are left out; naming a declared fact is a D107 DataError."""
     results: list[tuple[Location, Decision]] = []
     failures: list[Failure] = []
-    for item in _decide_rows(engine, path, stderr):
+    for item in _decide_rows(engine, path, stderr, ignore_columns):
         if isinstance(item, Failure):
             failures.append(item)
         else:
@@ -100,12 +103,13 @@ def evaluate_file(
 
 
 def _decide_rows(
-    engine: Engine, path: str, stderr: IO[str]
+    engine: Engine, path: str, stderr: IO[str], ignore_columns: Iterable[str] = ()
 ) -> Iterator[tuple[Location, Decision] | Failure]:
     """Each row's decision with its location, or its failure, in input order, as read."""
+    ignore = ignored_columns(ignore_columns, engine.ruleset.facts)
     first = FirstRows()
     with _progress(count_rows(path) if _on_terminal(stderr) else 0, stderr) as advance:
-        for row in iter_rows(path):
+        for row in iter_rows(path, ignore_columns=ignore):
             advance()
             where = row.where
             try:
@@ -149,24 +153,30 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_per_row(engine: Engine, path: str, stderr: IO[str]) -> Iterator[Entry]:
+def evaluate_per_row(
+    engine: Engine, path: str, stderr: IO[str], ignore_columns: Iterable[str] = ()
+) -> Iterator[Entry]:
     """Every row in input order, each decided by ``Engine.evaluate`` (the reference path),
-    yielded as it is read."""
-    for item in _decide_rows(engine, path, stderr):
+    yielded as it is read (without the columns named in ``ignore_columns``)."""
+    for item in _decide_rows(engine, path, stderr, ignore_columns):
         yield item if isinstance(item, Failure) else Outcome.of(item[0].line, item[1])
 
 
-def evaluate_columnar(engine: Engine, path: str, stderr: IO[str]) -> Iterator[Entry]:
+def evaluate_columnar(
+    engine: Engine, path: str, stderr: IO[str], ignore_columns: Iterable[str] = ()
+) -> Iterator[Entry]:
     """Every row in input order, decided by :func:`tierlib.columnar.evaluate_table` a batch at a
     time; rows that cannot be table rows are decided one by one as on the per-row path. A
     repeated organization and year is a D105 failure (:class:`FirstRows`), across batches too.
     Yields a batch's rows as soon as it is decided, so a caller that does not keep them needs
-    memory for one batch only."""
+    memory for one batch only. The columns named in ``ignore_columns`` are left out; naming a
+    declared fact is a D107 DataError."""
+    ignore = ignored_columns(ignore_columns, engine.ruleset.facts)
     view = _View(engine.ruleset)
     total = count_rows(path) if _on_terminal(stderr) else 0
     first = FirstRows()
     with _progress(total, stderr) as advance:
-        for batch in read_tables(path, BATCH_ROWS):
+        for batch in read_tables(path, BATCH_ROWS, ignore_columns=ignore):
             part: list[tuple[Location, Entry] | None] = [None] * batch.n
             for i, row in batch.odd:
                 part[i - batch.start] = row.where, _evaluate_row(engine, row)
@@ -217,10 +227,19 @@ def _evaluate_table(
     rows: list[int] = res.rows.tolist()
     tiers = [*res.tiers, None]
     status, tier = res.status.tolist(), res.tier.tolist()
-    vetoes = _patterns(
-        [res.decisive[v] for v in view.vetoes] + [res.undetermined[v] for v in view.vetoes],
+    n_vetoes = len(view.vetoes)
+    vetoes = _patterns(  # as Outcome.of: the decisive one first, then the others applied
+        [res.decisive[v] for v in view.vetoes] + [res.vetoes[v] for v in view.vetoes],
         len(rows),
-        lambda bits: tuple(v for v, b in zip(view.vetoes * 2, bits) if b),
+        lambda bits: applied_vetoes(
+            (v for v, b in zip(view.vetoes, bits[n_vetoes:]) if b),
+            (v for v, b in zip(view.vetoes, bits) if b),
+        ),
+    )
+    undetermined = _patterns(
+        [res.undetermined[v] for v in view.vetoes],
+        len(rows),
+        lambda bits: tuple(v for v, b in zip(view.vetoes, bits) if b),
     )
     flags = _patterns(
         [res.flags[f] for f in view.flags],
@@ -243,6 +262,10 @@ def _evaluate_table(
     for v in view.overriding:  # Decision.vetoed: a decisive force / unrated veto
         vetoed |= res.decisive[v]
     vetoed_rows: list[bool] = vetoed.tolist()
+    decided = np.zeros(len(rows), dtype=np.bool_)
+    for v in view.vetoes:
+        decided |= res.decisive[v]
+    decided_rows: list[bool] = decided.tolist()
     for k, i in enumerate(rows):
         missing = _missing_facts(view, table.columns, i, gaps[k], zeros[k])
         if missing is None:
@@ -264,6 +287,8 @@ def _evaluate_table(
                 tiers[tier[k]],
                 scores[k],
                 vetoes[k],
+                decided_rows[k],
+                undetermined[k],
                 vetoed_rows[k],
                 flags[k],
                 missing,

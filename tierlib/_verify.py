@@ -25,10 +25,28 @@ from typing import IO, Any, cast
 from tierlib._filerun import Entry, evaluate_columnar
 from tierlib.engine import Engine
 from tierlib.errors import DataError, Location, Problem
-from tierlib.tables import RESULT_COLUMNS, Outcome, Row, error_record, iter_rows
+from tierlib.tables import (
+    RESULT_COLUMNS,
+    Outcome,
+    Row,
+    _source,
+    error_record,
+    ignored_columns,
+    iter_rows,
+)
 
 RULES = ("ruleset", "ruleset_version", "ruleset_sha256")
 _COMPARED = tuple(c for c in RESULT_COLUMNS if c != "row" and c not in RULES)
+# Result files written before the ``undetermined`` column (tierlib 0.1.0) listed the decisive
+# veto, then the undetermined ones, in ``vetoes``, and did not list the others that applied. A
+# row without the column is accepted and its ``vetoes`` compared with what that file would have
+# held: its tier, status, decisive and undetermined vetoes are still checked, and calling every
+# row with an undetermined veto a difference (V102) would bury real changes under a change of
+# format. What the old file never recorded (the vetoes that applied without deciding) is not
+# checked. The ``decisive`` column came with it; a file without it is not compared on it.
+_SINCE = frozenset({"undetermined", "decisive"})  # columns an older result file may lack
+_REQUIRED = tuple(c for c in RESULT_COLUMNS if c not in _SINCE)
+_LEGACY_VETOES = "__legacy_vetoes__"  # in a fresh record: ``vetoes`` as an older file held it
 
 
 class ResultsError(DataError):
@@ -43,14 +61,22 @@ class ResultsError(DataError):
 def result_records(engine: Engine, entries: Iterable[Entry]) -> Iterator[dict[str, Any]]:
     """The result record of each decided or failed row, as ``tierlib evaluate -o`` writes it:
     the row's record and the rule set that decided it (id, version, sha256)."""
+    for record in _records(engine, entries):
+        del record[_LEGACY_VETOES]
+        yield record
+
+
+def _records(engine: Engine, entries: Iterable[Entry]) -> Iterator[dict[str, Any]]:
+    """:func:`result_records`, each also with the ``vetoes`` cell of an older result file
+    under ``_LEGACY_VETOES``."""
     scheme = engine.ruleset.scheme
     labels = {t.id: t.label.zh for t in engine.ruleset.tiers}
     rules = dict(zip(RULES, (scheme.id, scheme.version, engine.sha256)))
     for e in entries:
         if isinstance(e, Outcome):
-            yield {**e.record(labels), **rules}
+            yield {**e.record(labels), **rules, _LEGACY_VETOES: e.legacy_vetoes()}
         else:
-            yield {**error_record(e.where.line, e.problems, e.org_id), **rules}
+            yield {**error_record(e.where.line, e.problems, e.org_id), **rules, _LEGACY_VETOES: ""}
 
 
 def verify(
@@ -59,11 +85,13 @@ def verify(
     results: str | os.PathLike[str],
     *,
     progress: IO[str] | None = None,
+    ignore_columns: Iterable[str] = (),
 ) -> Verification:
     """The differences between the result file ``results`` and deciding ``data`` again with
     ``engine``: iterate the returned :class:`Verification` once for them (none: the results
-    reproduce). Raises DataError when either file cannot be read."""
-    return Verification(engine, data, results, progress=progress)
+    reproduce). Raises DataError when either file cannot be read. ``ignore_columns``: the
+    data's columns left out, as ``evaluate`` left them out (D107 for a declared fact)."""
+    return Verification(engine, data, results, progress=progress, ignore_columns=ignore_columns)
 
 
 class Verification:
@@ -80,9 +108,11 @@ class Verification:
         results: str | os.PathLike[str],
         *,
         progress: IO[str] | None = None,
+        ignore_columns: Iterable[str] = (),
     ) -> None:
         self.engine = engine
         self.data, self.results = str(data), str(results)
+        self.ignore = ignored_columns(ignore_columns, engine.ruleset.facts)
         self.progress = progress if progress is not None else io.StringIO()
         self.data_rows = 0  # decided or failed rows of the data
         self.result_rows = 0  # rows of the result file
@@ -94,6 +124,8 @@ class Verification:
             self._head.append(row)
             if _readable(row):
                 break
+        # a file of no rows is checked against its header (JSON has none), as the first row
+        self._header = _header_row(self.results) if not self._head else None
         self._rules = dict(zip(RULES, (engine.ruleset.scheme.id, engine.ruleset.scheme.version)))
         self._rules["ruleset_sha256"] = engine.sha256
 
@@ -112,12 +144,16 @@ class Verification:
         passed over (by a deleted result row, or one out of order) wait in ``pending``; in a
         file in the order evaluate wrote, that is only the deleted ones."""
         file_rules: dict[str, str] | None = None
+        if self._header is not None:  # no rows: every data row is then missing (V103)
+            _require_columns(self._header, self.results)
         if self._head and _readable(first := self._head[-1]):
             _require_columns(first, self.results)
             file_rules = {k: _text(first.cells.get(k)) for k in RULES}
             if file_rules != self._rules:
                 yield self._other_rules(first.where, file_rules)
-        new = result_records(self.engine, evaluate_columnar(self.engine, self.data, self.progress))
+        new = _records(
+            self.engine, evaluate_columnar(self.engine, self.data, self.progress, self.ignore)
+        )
         fresh = self._next(new)
         pending: dict[int, tuple[dict[str, Any], Location]] = {}  # row: record, where it was due
         compared = _Rows()
@@ -183,9 +219,20 @@ def _readable(row: Row) -> bool:
     return "__unreadable__" not in row.cells and "__invalid__" not in row.cells
 
 
+def _header_row(results: str) -> Row | None:
+    """The header of a CSV or XLSX file as a row of empty cells, located at line 1 (None for
+    JSON, which has no header)."""
+    source = _source(results)
+    if isinstance(source, list):
+        return None
+    for _ in source.records:  # blank rows at most; reading them to the end closes the file
+        pass
+    return Row(Location(source.file, 1), dict.fromkeys(source.header, ""))
+
+
 def _require_columns(first: Row, results: str) -> None:
     """A ResultsError at the header (a JSON file: its first record) for missing columns."""
-    absent = [c for c in RESULT_COLUMNS if c not in first.cells]
+    absent = [c for c in _REQUIRED if c not in first.cells]
     if absent:
         json = results.lower().endswith(".json")
         where = first.where if json else Location(first.where.file, 1)
@@ -212,7 +259,7 @@ def _key(row: Row) -> tuple[int | None, Problem | None]:
         return key, _problem(
             "V107", row.where, f"row {key}: {extra} more cells than header columns"
         )
-    absent = [c for c in RESULT_COLUMNS if c not in cells]
+    absent = [c for c in _REQUIRED if c not in cells]
     if absent:
         return key, _problem("V106", row.where, f"row {key}: lacks the fields {', '.join(absent)}")
     return key, None
@@ -236,6 +283,9 @@ def _changes(
     fields: Iterable[str] = _COMPARED
     if skip_rules is None or any(_text(saved.get(k)) != skip_rules[k] for k in RULES):
         fields = (*_COMPARED, *RULES)
+    if "undetermined" not in saved:  # written before the column: vetoes as it was then
+        fresh = {**fresh, "vetoes": fresh[_LEGACY_VETOES]}
+        fields = [f for f in fields if f not in _SINCE]
     return [
         f"{name} was {_show(was)}, now {_show(now)}"
         for name in fields

@@ -46,6 +46,7 @@ from tierlib.render import plain, width
 from tierlib.tables import (
     Outcome,
     _text,
+    ignored_columns,
     iter_rows,
     to_organization,
     write_records,
@@ -121,6 +122,14 @@ def _parser(stdout: IO[str]) -> _Parser:
             s.add_argument("--from", dest="year_from", type=int, required=True)
             s.add_argument("--to", dest="year_to", type=int, required=True)
             s.add_argument("--lang", choices=("zh", "en"), default="zh")
+        s.add_argument(
+            "--ignore-column",
+            action="append",
+            default=[],
+            dest="ignore_columns",
+            metavar="NAME",
+            help="leave out a column that is not a fact (备注, 联系人 …); repeat for several",
+        )
     return p
 
 
@@ -142,6 +151,11 @@ def run(argv: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
     except RuleSetError as exc:
         for problem in exc.problems:
             print(plain(str(problem)), file=stderr)
+        return USAGE
+    try:  # a column that is read cannot be ignored (D107): its values would be lost
+        ignored_columns(args.ignore_columns, ruleset.facts, where="--ignore-column")
+    except DataError as exc:
+        print(plain(str(exc)), file=stderr)
         return USAGE
     unwritable = _unwritable(getattr(args, "output", None))
     if unwritable:
@@ -177,10 +191,14 @@ def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
 
 
 def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
-    """Every problem of every failed row, one located, coded line each, in row order."""
+    """Every problem of every failed row, one located, coded line each, in row order; an
+    unknown fact (F111) with its suggestion (a close name, and --ignore-column)."""
     for failure in failures:
         for problem in failure.problems:
-            print(plain(f"{failure.where}: {problem.code}: {problem.message}"), file=stderr)
+            line = f"{failure.where}: {problem.code}: {problem.message}"
+            if problem.code == "F111" and problem.suggestion:
+                line += f" ({problem.suggestion})"
+            print(plain(line), file=stderr)
 
 
 def _unwritable(output: str | None) -> str:
@@ -213,7 +231,7 @@ def _cmd_evaluate(
 
     def rows() -> Iterator[Entry]:
         nonlocal failed, header
-        for e in evaluate(engine, args.data, stderr):
+        for e in evaluate(engine, args.data, stderr, args.ignore_columns):
             if table and header:  # once the file has been read: not above a read error
                 print(header, file=stdout)
                 header = ""
@@ -284,7 +302,8 @@ def _cmd_explain(
     known: set[str] = set()
     wanted: list[tuple[Location, Organization]] = []
     broken: list[Failure] = []  # rows of that organization whose identity cells are unusable
-    for row in iter_rows(args.data):  # streamed: only the organization's rows are kept
+    # streamed: only the organization's rows are kept
+    for row in iter_rows(args.data, ignore_columns=args.ignore_columns):
         try:
             org = to_organization(row)
         except FactError as exc:
@@ -332,9 +351,9 @@ def _decide(
     columnar path, or (``--per-row``) the decisions of ``Engine.evaluate``."""
     with collector_paused():
         if args.per_row:
-            results, failures = evaluate_file(engine, args.data, stderr)
+            results, failures = evaluate_file(engine, args.data, stderr, args.ignore_columns)
             return [d for _, d in results], failures
-        entries = list(evaluate_columnar(engine, args.data, stderr))
+        entries = list(evaluate_columnar(engine, args.data, stderr, args.ignore_columns))
     decided: list[Rated] = [e for e in entries if isinstance(e, Outcome)]
     return decided, [e for e in entries if isinstance(e, Failure)]
 
@@ -384,7 +403,13 @@ def _cmd_verify(
         )
         return USAGE
     with collector_paused():
-        check = verify(engine, args.data, args.results, progress=stderr)
+        check = verify(
+            engine,
+            args.data,
+            args.results,
+            progress=stderr,
+            ignore_columns=args.ignore_columns,
+        )
         for problem in check:
             print(plain(str(problem)), file=stdout)
     scheme = f"{ruleset.scheme.id} {ruleset.scheme.version}"

@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import attrs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -76,7 +77,7 @@ from tierlib.engine import Engine
 from tierlib.errors import DataError, EngineError, FactError, Location, Problem
 from tierlib.explain import Explanation
 from tierlib.model import Organization
-from tierlib.tables import Row, iter_rows
+from tierlib.tables import Row, applied_vetoes, column_name, ignored_columns, iter_rows
 
 __all__ = ["STATUSES", "Exact", "TableResult", "evaluate_stream", "evaluate_table"]
 
@@ -219,8 +220,12 @@ class TableResult:
         township, year`` (the organization's, as far as its cells read: an error row has them
         too), ``status`` (one of :data:`STATUSES`, or ``"error"`` for a row in ``errors``),
         ``tier, score, raw_score, score_tier``, ``dimension.<id>``, ``points.<id>`` (exact text
-        as in the decision JSON; None for none, and in error rows), ``vetoes`` (decisive or
-        undetermined ids), ``flags``, ``missing`` (indicators), ``error`` (``""``, or the
+        as in the decision JSON; None for none, and in error rows), ``decisive`` (the id of the
+        veto, cap or requirement that decided the tier, or ``""``), ``vetoes`` (the ids of
+        the vetoes, caps and requirements that applied, the decisive one first, then the others
+        in rule-file order, as in a result file), ``undetermined`` (the ids of the vetoes that
+        could not be decided for want of data, in a pending row or, moot, in a rated one),
+        ``flags``, ``missing`` (indicators), ``error`` (``""``, or the
         row's problems as ``code: message; …``). So ``rec["status"] == "error"`` (or a
         non-empty ``rec["error"]``) tells an error row apart, and ``rec["id"]`` names it.
         """
@@ -243,7 +248,7 @@ class TableResult:
                     rec["status"] = "error"
                     rec["tier"] = None
                     rec.update(dict.fromkeys(numbers))
-                    rec.update(vetoes="", flags="", missing="")
+                    rec.update(decisive="", vetoes="", undetermined="", flags="", missing="")
                     rec["error"] = "; ".join(f"{p.code}: {p.message}" for p in problems)
                     out.append(rec)
                     continue
@@ -255,9 +260,12 @@ class TableResult:
                 rec["score_tier"] = tier_names[self.score_tier[k]]
                 rec.update({f"dimension.{d}": c.text(k) for d, c in self.dimensions.items()})
                 rec.update({f"points.{i}": c.text(k) for i, c in self.points.items()})
+                decisive = [v for v in veto_ids if self.decisive[v][k]]
+                rec["decisive"] = decisive[0] if decisive else ""
                 rec["vetoes"] = " ".join(
-                    v for v in veto_ids if self.decisive[v][k] or self.undetermined[v][k]
+                    applied_vetoes((v for v in veto_ids if self.vetoes[v][k]), decisive)
                 )
+                rec["undetermined"] = " ".join(v for v in veto_ids if self.undetermined[v][k])
                 rec["flags"] = " ".join(f for f, m in self.flags.items() if m[k])
                 rec["missing"] = " ".join(i for i, m in self.missing.items() if m[k])
                 rec["error"] = ""
@@ -332,6 +340,7 @@ def evaluate_table(
     where: str | Sequence[Location] = "<table>",
     workers: int | None = None,
     once_a_year: bool = False,
+    ignore_columns: Iterable[str] = (),
 ) -> TableResult:
     """Decide every row of ``data``: columns, a DataFrame, an Arrow table, organizations, or
     the path of a CSV, XLSX or JSON data file (its rows read as :func:`tierlib.tables.read_rows`
@@ -360,8 +369,14 @@ def evaluate_table(
     CLI, which checks repeats across its batches itself, rely on that), and finding repeats
     costs a pass over the ids and years. Turn it on when the rows should be one county's
     organizations of a year or a few, e.g. before quotas or rankings.
+
+    ``ignore_columns`` names columns that are not facts (备注, 联系人, 电话 …), which would
+    otherwise make every row an F111 error: they are left out of every row (facts of that
+    name, of organizations). Naming an identity column or a declared fact is a D107
+    DataError, since its values would be lost.
     """
-    sink = _table_sink(engine, data, chunk_size, where, workers)
+    ignore = ignored_columns(ignore_columns, engine.ruleset.facts)
+    sink = _table_sink(engine, data, chunk_size, where, workers, ignore)
     if once_a_year:
         FirstRows().check(sink)
     return TableResult(engine, sink)
@@ -373,8 +388,10 @@ def _table_sink(
     chunk_size: int | None,
     where: str | Sequence[Location],
     workers: int | None,
+    ignore: frozenset[str] = frozenset(),
 ) -> Sink:
-    """The decided rows of ``data`` (see :func:`evaluate_table`)."""
+    """The decided rows of ``data`` (see :func:`evaluate_table`), without the columns in
+    ``ignore``."""
     plan = _plan(engine)
     if chunk_size is not None and chunk_size < 1:
         raise ValueError("chunk_size must be positive")
@@ -382,8 +399,9 @@ def _table_sink(
         raise ValueError("workers must be positive")
     threads = _default_workers() if workers is None else workers
     if isinstance(data, str | os.PathLike):
-        return _file_table(engine, plan, list(iter_rows(data)), chunk_size, threads)
-    columns = table_columns(data)
+        rows = list(iter_rows(data, ignore_columns=ignore))
+        return _file_table(engine, plan, rows, chunk_size, threads)
+    columns = table_columns(data, ignore)
     if columns is not None:
         n = len(columns["id"])
         if not isinstance(where, str) and len(where) != n:
@@ -400,6 +418,8 @@ def _table_sink(
             f"evaluate_table takes a table or organizations, not {type(odd).__name__} items "
             "(use evaluate_stream for rows)"
         )
+    if ignore:
+        orgs = [_without(o, ignore) for o in orgs]
     sink = Sink(engine, plan, 0, len(orgs))
     names = engine.ruleset.facts
     size = chunk_size or _chunk_rows(len(orgs), threads)
@@ -451,6 +471,21 @@ def _nowhere(i: int) -> Location | None:
     return None
 
 
+def _without(item: Any, ignore: frozenset[str]) -> Any:
+    """A stream item without the cells (an organization: the facts) named in ``ignore``;
+    whole tables are left to :func:`table_columns`."""
+    if isinstance(item, Organization):
+        if not any(column_name(k) in ignore for k in item.facts):
+            return item
+        kept = {k: v for k, v in item.facts.items() if column_name(k) not in ignore}
+        return attrs.evolve(item, facts=kept)
+    if isinstance(item, Row):
+        return Row(item.where, _without(item.cells, ignore))
+    if isinstance(item, Mapping) and not _is_table(item):
+        return {k: v for k, v in item.items() if column_name(k) not in ignore}
+    return item
+
+
 def _single(engine: Engine, plan: Plan, chunk: Chunk, nan_missing: bool) -> Sink:
     sink = Sink(engine, plan, chunk.start, chunk.n)
     sink.put(chunk, nan_missing)
@@ -465,6 +500,7 @@ def evaluate_stream(
     where: str = "<stream>",
     workers: int | None = None,
     once_a_year: bool = False,
+    ignore_columns: Iterable[str] = (),
 ) -> Iterator[TableResult]:
     """Decide ``rows`` chunk by chunk, yielding one :class:`TableResult` per chunk.
 
@@ -490,7 +526,11 @@ def evaluate_stream(
     With ``once_a_year``, a decided row for an organization and year that an earlier decided
     row of the stream already had, in this chunk or an earlier one, is a D105 error naming
     that row (see :func:`evaluate_table`; one key per organization and year is kept).
+
+    ``ignore_columns`` leaves columns out of every row and table, as for
+    :func:`evaluate_table` (a D107 DataError for an identity column or a declared fact).
     """
+    ignore = ignored_columns(ignore_columns, engine.ruleset.facts)
     plan = _plan(engine)
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
@@ -498,8 +538,11 @@ def evaluate_stream(
         raise ValueError("workers must be positive")
     threads = _default_workers() if workers is None else workers
     if isinstance(rows, str | os.PathLike):
-        rows = iter_rows(rows)
-    sinks = _pipelined(_stream_jobs(engine, plan, rows, chunk_size, where), threads)
+        rows = iter_rows(rows, ignore_columns=ignore)
+    elif ignore:
+        rows = (_without(item, ignore) for item in rows)
+    jobs = _stream_jobs(engine, plan, rows, chunk_size, where, ignore)
+    sinks = _pipelined(jobs, threads)
     return _results(engine, sinks, FirstRows() if once_a_year else None)
 
 
@@ -517,7 +560,12 @@ Job = Callable[[], Sink]
 
 
 def _stream_jobs(
-    engine: Engine, plan: Plan, rows: Iterable[Any], chunk_size: int, where: str
+    engine: Engine,
+    plan: Plan,
+    rows: Iterable[Any],
+    chunk_size: int,
+    where: str,
+    ignore: frozenset[str] = frozenset(),
 ) -> Iterator[Job]:
     """One job per chunk of ``rows``, in input order; a job decides its chunk when called."""
     pending: list[Any] = []
@@ -547,7 +595,7 @@ def _stream_jobs(
         table = (
             None
             if isinstance(item, Organization | Row) or not _is_table(item)
-            else table_columns(item)
+            else table_columns(item, ignore)
         )
         if table is not None:
             if pending:

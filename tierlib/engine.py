@@ -217,12 +217,19 @@ class Engine:
         where: str | Sequence[Location] = "<table>",
         workers: int | None = None,
         once_a_year: bool = False,
+        ignore_columns: Iterable[str] = (),
     ) -> TableResult:
         """Decide every row of a table with numpy: :func:`tierlib.columnar.evaluate_table`."""
         from tierlib.columnar import evaluate_table
 
         return evaluate_table(
-            self, data, chunk_size=chunk_size, where=where, workers=workers, once_a_year=once_a_year
+            self,
+            data,
+            chunk_size=chunk_size,
+            where=where,
+            workers=workers,
+            once_a_year=once_a_year,
+            ignore_columns=ignore_columns,
         )
 
     def evaluate_many(self, orgs: Iterable[model.Organization]) -> Iterator[Decision | FactError]:

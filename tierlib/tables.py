@@ -54,19 +54,53 @@ class Row:
     cells: Mapping[str, Any]
 
 
-def read_rows(path: str | os.PathLike[str]) -> list[Row]:
-    """The rows of a CSV (UTF-8, BOM optional), XLSX (first sheet) or JSON (list of objects) file."""
-    return list(iter_rows(path))
+def read_rows(path: str | os.PathLike[str], *, ignore_columns: Iterable[str] = ()) -> list[Row]:
+    """The rows of a CSV (UTF-8, BOM optional), XLSX (first sheet) or JSON (list of objects)
+    file; the columns named in ``ignore_columns`` are left out (see :func:`ignored_columns`)."""
+    return list(iter_rows(path, ignore_columns=ignore_columns))
 
 
-def iter_rows(path: str | os.PathLike[str]) -> Iterator[Row]:
+def iter_rows(path: str | os.PathLike[str], *, ignore_columns: Iterable[str] = ()) -> Iterator[Row]:
     """The rows of :func:`read_rows`, one at a time: a CSV or XLSX file is read as the rows are
     taken (a JSON file is read whole). Raises DataError for a file it cannot read."""
-    source = _source(path)
+    source = _source(path, ignored_columns(ignore_columns))
     if isinstance(source, list):
         return iter(source)
     file, header = source.file, source.header
     return (Row(Location(file, line), _cells(header, cells)) for line, cells in source.records)
+
+
+def column_name(name: Any) -> str:
+    """A column's name as tables read it: stripped, a Chinese identity header in English."""
+    text = str(name).strip()
+    return ALIASES.get(text, text)
+
+
+def ignored_columns(
+    names: Iterable[str], facts: Iterable[str] = (), where: str = "ignore_columns"
+) -> frozenset[str]:
+    """The columns to leave out of a table (extra columns such as 备注, 联系人, 电话, which would
+    otherwise be unknown facts, F111), by :func:`column_name`; one text is one name.
+
+    Naming an identity column (id, name, type, county, township, year, or its Chinese header)
+    or one of ``facts`` (the rule set's declared facts) is a D107 DataError located at
+    ``where``: the organizations would silently lose its values."""
+    wanted = frozenset(map(column_name, (names,) if isinstance(names, str) else names))
+    declared = frozenset(facts)
+    problems = [
+        Problem(
+            "D107",
+            f"{name!r} is {'an identity column' if name in IDENTITY else 'a declared fact'}"
+            " and cannot be ignored: its values would be lost",
+            Location(where),
+            "only columns the scheme does not declare can be ignored",
+        )
+        for name in sorted(wanted)
+        if name in IDENTITY or name in declared
+    ]
+    if problems:
+        raise DataError("\n".join(map(str, problems)))
+    return wanted
 
 
 class Unreadable(NamedTuple):
@@ -87,19 +121,22 @@ class _Records(NamedTuple):
     text: bool
 
 
-def _source(path: str | os.PathLike[str]) -> list[Row] | _Records:
-    """A JSON file's rows, or a CSV or XLSX file's records (a CSV file is read as they are)."""
+def _source(
+    path: str | os.PathLike[str], ignore: frozenset[str] = frozenset()
+) -> list[Row] | _Records:
+    """A JSON file's rows, or a CSV or XLSX file's records (a CSV file is read as they are);
+    the columns in ``ignore`` (by :func:`column_name`) are left out."""
     p = Path(path)
     suffix = p.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return _xlsx(p)
+            return _xlsx(p, ignore)
         if suffix == ".json":
-            return _json(p, p.read_bytes())
+            return _json(p, p.read_bytes(), ignore)
         encoding = next((e for e in ("utf-8-sig", "gb18030") if _decodes(p, e)), None)
         if encoding is None:
             raise DataError(f"{p}: neither UTF-8 nor GB18030 text")
-        return _csv(p, encoding)
+        return _csv(p, encoding, ignore)
     except OSError as exc:
         raise DataError(f"{p}: cannot read: {exc.strerror}") from None
 
@@ -118,8 +155,12 @@ def _decodes(p: Path, encoding: str) -> bool:
     return True
 
 
-def _header(names: Sequence[Any], where: Location) -> list[str]:
-    header = [ALIASES.get(str(n).strip(), str(n).strip()) if n is not None else "" for n in names]
+def _header(
+    names: Sequence[Any], where: Location, ignore: frozenset[str] = frozenset()
+) -> list[str]:
+    """Column names as read (``""``: no column, also for an ignored one, which may repeat)."""
+    header = [column_name(n) if n is not None else "" for n in names]
+    header = [n if n not in ignore else "" for n in header]
     if "id" not in header:
         raise DataError(f"{where}: the header has no 'id' (编号) column")
     seen: set[str] = set()
@@ -130,7 +171,7 @@ def _header(names: Sequence[Any], where: Location) -> list[str]:
     return header
 
 
-def _csv(p: Path, encoding: str) -> _Records:
+def _csv(p: Path, encoding: str, ignore: frozenset[str]) -> _Records:
     """A CSV file's header, read now, and its records, read from the file as they are taken
     (the file is opened again for them, and closed when they end)."""
     with p.open(encoding=encoding, newline="") as text:
@@ -141,7 +182,7 @@ def _csv(p: Path, encoding: str) -> _Records:
             raise DataError(f"{p}: the file is empty") from None
         except csv.Error as exc:
             raise DataError(f"{p}:1: {exc}") from None
-    header = _header(names, Location(str(p), 1))
+    header = _header(names, Location(str(p), 1), ignore)
 
     def records() -> Iterator[tuple[int, list[Any] | Unreadable]]:
         try:
@@ -213,7 +254,7 @@ def _cells(header: Sequence[str], cells: Sequence[Any] | Unreadable) -> dict[str
     return out
 
 
-def _xlsx(p: Path) -> _Records:
+def _xlsx(p: Path, ignore: frozenset[str]) -> _Records:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a dependency
@@ -229,7 +270,7 @@ def _xlsx(p: Path) -> _Records:
         if names is None:
             raise DataError(f"{p}: the first sheet is empty")
         file = f"{p}[{sheet.title}]"
-        header = _header(list(names), Location(file, 1))
+        header = _header(list(names), Location(file, 1), ignore)
     except BaseException:
         book.close()
         raise
@@ -245,7 +286,7 @@ def _xlsx(p: Path) -> _Records:
     return _Records(file, header, records(), text=False)
 
 
-def _json(p: Path, data: bytes) -> list[Row]:
+def _json(p: Path, data: bytes, ignore: frozenset[str]) -> list[Row]:
     try:
         # numbers stay text, as in a CSV file: exact, and a 5,000-digit integer is a bad cell
         # of its row rather than Python's int-digit limit failing the whole file
@@ -268,6 +309,8 @@ def _json(p: Path, data: bytes) -> list[Row]:
         else:
             cells = dict(item.get("facts", {}) if isinstance(item.get("facts"), Mapping) else {})
             cells.update({k2: v for k2, v in item.items() if k2 != "facts"})
+            if ignore:
+                cells = {k2: v for k2, v in cells.items() if column_name(k2) not in ignore}
             rows.append(Row(where, cells))
     return rows
 
@@ -369,10 +412,12 @@ def _whole(x: Any) -> bool:
 
 
 def read_organizations(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str], *, ignore_columns: Iterable[str] = ()
 ) -> Iterator[tuple[Location, Organization | FactError]]:
-    """Every row of a data file as an organization, or the FactError that names the row."""
-    for row in iter_rows(path):
+    """Every row of a data file as an organization, or the FactError that names the row;
+    ``ignore_columns`` as for :func:`read_rows` (without a rule set, only identity columns
+    are refused there: ``Engine`` and ``tierlib.evaluate_table`` refuse declared facts too)."""
+    for row in iter_rows(path, ignore_columns=ignore_columns):
         try:
             yield row.where, to_organization(row)
         except FactError as exc:
@@ -397,7 +442,9 @@ RESULT_COLUMNS = (
     "tier",
     "tier_label",
     "score",
+    "decisive",
     "vetoes",
+    "undetermined",
     "flags",
     "missing",
     "error",
@@ -423,7 +470,13 @@ class Outcome(NamedTuple):
     status: Status
     tier: str | None
     score: Fraction | None
-    vetoes: tuple[str, ...]  # the decisive ones, then the undetermined ones, in rule-file order
+    # the vetoes, caps and requirements that applied: the decisive one first, then the others
+    # (outweighed, or of no effect) in rule-file order
+    vetoes: tuple[str, ...]
+    decisive: bool  # whether vetoes[0] decided the tier (a veto that won, or the cap or
+    # requirement that set the tier)
+    undetermined: tuple[str, ...]  # vetoes not decided for want of data, in rule-file order:
+    # those of a pending row, or of a rated row where no outcome of them changes the tier
     vetoed: bool  # a force / unrated veto decided the outcome (Decision.vetoed)
     flags: tuple[str, ...]
     missing: tuple[str, ...]  # the missing facts, sorted
@@ -442,7 +495,11 @@ class Outcome(NamedTuple):
             d.status,
             d.tier,
             d.score,
-            tuple(v.id for v in d.vetoes if v.decisive or not v.determined),
+            applied_vetoes(
+                [v.id for v in d.vetoes if v.determined], [v.id for v in d.vetoes if v.decisive]
+            ),
+            any(v.decisive for v in d.vetoes),
+            tuple(v.id for v in d.vetoes if not v.determined),
             d.vetoed,
             d.flags,
             tuple(sorted({m.fact for m in d.missing})),
@@ -462,11 +519,25 @@ class Outcome(NamedTuple):
             "tier": self.tier or "",
             "tier_label": labels.get(self.tier or "", ""),
             "score": "" if self.score is None else fmt_fraction(self.score, exact=True),
+            "decisive": self.vetoes[0] if self.decisive else "",
             "vetoes": " ".join(self.vetoes),
+            "undetermined": " ".join(self.undetermined),
             "flags": " ".join(self.flags),
             "missing": " ".join(self.missing),
             "error": "",
         }
+
+    def legacy_vetoes(self) -> str:
+        """The ``vetoes`` cell as result files without an ``undetermined`` column held it: the
+        decisive veto, then the undetermined ones (the others that applied were not listed)."""
+        return " ".join((*self.vetoes[: int(self.decisive)], *self.undetermined))
+
+
+def applied_vetoes(applied: Iterable[str], decisive: Iterable[str]) -> tuple[str, ...]:
+    """The ``vetoes`` of a result: of the ``applied`` ids (in rule-file order), the
+    ``decisive`` ones first, then the others."""
+    first = tuple(decisive)
+    return (*first, *(v for v in applied if v not in first))
 
 
 def error_record(row: int, problems: Iterable[Problem], org_id: str = "") -> dict[str, Any]:
