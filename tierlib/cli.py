@@ -191,12 +191,12 @@ def _labels(ruleset: RuleSet, lang: str) -> dict[str, str]:
 
 
 def _print_problems(failures: Sequence[Failure], stderr: IO[str]) -> None:
-    """Every problem of every failed row, one located, coded line each, in row order; an
-    unknown fact (F111) with its suggestion (a close name, and --ignore-column)."""
+    """Every problem of every failed row, one located, coded line each, in row order, with its
+    suggestion (a close name; for an unknown fact also --ignore-column)."""
     for failure in failures:
         for problem in failure.problems:
             line = f"{failure.where}: {problem.code}: {problem.message}"
-            if problem.code == "F111" and problem.suggestion:
+            if problem.suggestion:
                 line += f" ({problem.suggestion})"
             print(plain(line), file=stderr)
 
